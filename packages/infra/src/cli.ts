@@ -1,0 +1,117 @@
+/**
+ * npm run infra -- install [component...] | up | down | status
+ *
+ * Local servers for development on a machine without Docker: pinned binaries built once
+ * into the cache, started on loopback with data under .infra/ (git-ignored).
+ */
+
+import { type Component, ensureInstalled, install } from './install.js';
+import type { ServerRecord } from './local/types.js';
+import { binaries, cacheDir, stateDir } from './paths.js';
+import { probeHttp, probeMongo, probeNats, probePostgres } from './probes.js';
+import { DEFAULT_PORTS, readStack, running, stackEnv, startStack, stopStack } from './stack.js';
+
+const COMPONENTS: Component[] = ['nats-server', 'nats', 'ferretdb', 'otelcol', 'prometheus'];
+
+async function probe(server: ServerRecord): Promise<string> {
+  switch (server.name) {
+    case 'nats':
+      return probeNats(server.url);
+    case 'postgres':
+      return probePostgres(server.url);
+    case 'mongodb':
+      return probeMongo(server.url);
+    case 'collector':
+      return probeHttp(server.extra.health ?? server.url);
+  }
+}
+
+function printEnv(env: Record<string, string>): void {
+  console.log('\nConnection settings (export them, or put them in .env):');
+  for (const [key, value] of Object.entries(env)) console.log(`  ${key}=${value}`);
+  console.log(`  NATS CLI: ${binaries().natsCli} -s ${env.NATS_URL} pub users.created '{...}'`);
+}
+
+async function status(): Promise<number> {
+  const stack = readStack(stateDir);
+  if (!stack) {
+    console.log('no local servers (start them with `npm run infra -- up`)');
+    return 1;
+  }
+  let healthy = true;
+  for (const server of stack.servers) {
+    let state: string;
+    if (!running(server)) {
+      state = 'not running';
+      healthy = false;
+    } else {
+      state = await probe(server).catch((error: unknown) => {
+        healthy = false;
+        return `not answering: ${error instanceof Error ? error.message : String(error)}`;
+      });
+    }
+    console.log(
+      `${server.name.padEnd(10)} pid ${String(server.pid).padEnd(8)} ${server.url.padEnd(48)} ${state}`,
+    );
+    for (const [key, value] of Object.entries(server.extra)) console.log(`${''.padEnd(20)}${key}: ${value}`);
+  }
+  return healthy ? 0 : 1;
+}
+
+async function main(): Promise<number> {
+  const [command = 'status', ...rest] = process.argv.slice(2);
+  switch (command) {
+    case 'install': {
+      const unknown = rest.filter((c) => !COMPONENTS.includes(c as Component));
+      if (unknown.length > 0)
+        throw new Error(`unknown component(s) ${unknown.join(', ')}; known: ${COMPONENTS.join(', ')}`);
+      await install(rest as Component[]);
+      console.log(`installed in ${cacheDir}/bin`);
+      return 0;
+    }
+    case 'up': {
+      const existing = readStack(stateDir);
+      if (existing?.servers.some(running)) {
+        console.log('local servers already run:');
+        await status();
+        printEnv(stackEnv(existing));
+        return 0;
+      }
+      await ensureInstalled(['nats-server', 'nats', 'ferretdb', 'otelcol']);
+      const stack = await startStack({ dir: stateDir, ports: DEFAULT_PORTS, overlay: 'local' });
+      console.log(`local servers started (data and logs in ${stateDir}):`);
+      await status();
+      printEnv(stackEnv(stack));
+      return 0;
+    }
+    case 'down': {
+      const stack = readStack(stateDir);
+      if (!stack) {
+        console.log('no local servers to stop');
+        return 0;
+      }
+      await stopStack(stack);
+      console.log(`stopped ${stack.servers.map((s) => s.name).join(', ')}`);
+      return 0;
+    }
+    case 'status':
+      return status();
+    case 'env': {
+      const stack = readStack(stateDir);
+      if (!stack) throw new Error('no local servers: run `npm run infra -- up` first');
+      for (const [key, value] of Object.entries(stackEnv(stack))) console.log(`${key}=${value}`);
+      return 0;
+    }
+    default:
+      console.error('usage: npm run infra -- install [component...] | up | down | status | env');
+      return 2;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`[infra] ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

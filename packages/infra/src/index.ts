@@ -1,0 +1,25 @@
+export type { Component } from './install.js';
+export { ensureInstalled, install, missingComponents } from './install.js';
+export { startNats } from './local/nats.js';
+export type { ServerRecord } from './local/types.js';
+export type { OtlpSink } from './otlp-sink.js';
+export { startOtlpSink } from './otlp-sink.js';
+export type {
+  Attributes,
+  AttributeValue,
+  ReceivedDataPoint,
+  ReceivedLog,
+  ReceivedMetric,
+  ReceivedSpan,
+} from './otlp-sink-client.js';
+export { OtlpSinkClient, SPAN_KIND } from './otlp-sink-client.js';
+export { binaries, cacheDir, readVersions, repoRoot, stateDir } from './paths.js';
+export { freePort } from './ports.js';
+export { probeHttp, probeMongo, probeNats, probePostgres } from './probes.js';
+export { isAlive, spawnDaemon, stopProcess, waitUntil } from './process.js';
+export type { ResolvedServers } from './resolve.js';
+export { HOW_TO_GET_SERVERS, resolveServers, SERVER_VARIABLES } from './resolve.js';
+export type { Stack, StackOptions, StackPorts } from './stack.js';
+export { DEFAULT_PORTS, readStack, stackEnv, startStack, stopStack } from './stack.js';
+export type { TestDatabase, TestServers } from './testing.js';
+export { createTestDatabase, otlpSink, testServers, uniqueName } from './testing.js';

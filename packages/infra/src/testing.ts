@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { OtlpSinkClient } from './otlp-sink-client.js';
+import { HOW_TO_GET_SERVERS } from './resolve.js';
+
+export interface TestServers {
+  natsUrl: string;
+  databaseUrl: string;
+  mongoUrl: string;
+  otlpEndpoint: string;
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(
+      `${name} is not set: run the tests with \`npm test\` (the @demo/infra global setup provides the servers).\n${HOW_TO_GET_SERVERS}`,
+    );
+  }
+  return value;
+}
+
+/** The servers of this test run, as the global setup published them. */
+export function testServers(): TestServers {
+  return {
+    natsUrl: required('NATS_URL'),
+    databaseUrl: required('DATABASE_URL'),
+    mongoUrl: required('MONGODB_URL'),
+    otlpEndpoint: required('OTEL_EXPORTER_OTLP_ENDPOINT'),
+  };
+}
+
+/** A name no other suite of this run uses: for streams, consumers, databases, collections. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomBytes(5).toString('hex')}`.replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** Creates a PostgreSQL database of its own for one suite; `drop()` removes it. */
+export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase> {
+  const adminUrl = testServers().databaseUrl;
+  const name = uniqueName(prefix).toLowerCase();
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        await client.query(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/** The test receiver that stands in for Tempo, Loki and Prometheus behind the collector. */
+export function otlpSink(): OtlpSinkClient {
+  return new OtlpSinkClient(required('OTLP_SINK_URL'));
+}

@@ -1,0 +1,20 @@
+import { defineProject, mergeConfig, type UserWorkspaceConfig } from 'vitest/config';
+
+/** The settings every package's vitest project shares; a package adds only what differs. */
+/** `root` is the package folder: pass `import.meta.dirname` from its vitest.config.ts. */
+export function project(name: string, root: string, overrides: UserWorkspaceConfig = {}) {
+  return mergeConfig(
+    defineProject({
+      resolve: { conditions: ['@demo/source'] },
+      ssr: { resolve: { conditions: ['@demo/source'] } },
+      root,
+      test: {
+        name,
+        include: ['test/**/*.test.ts'],
+        testTimeout: 30_000,
+        hookTimeout: 60_000,
+      },
+    }),
+    overrides,
+  );
+}
