@@ -2,11 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * `npm test`: every package's and service's tests in one run, against real servers that the
- * @demo/infra global setup resolves once (environment, testcontainers, or local binaries).
+ * @demo/infra global setup (named by every project, see vitest.shared.ts) resolves once.
  */
 export default defineConfig({
   test: {
-    globalSetup: ['./packages/infra/src/global-setup.ts'],
     projects: ['packages/*', 'services/*'],
   },
 });

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineProject, mergeConfig, type UserWorkspaceConfig } from 'vitest/config';
 
 /** The settings every package's vitest project shares; a package adds only what differs. */
@@ -11,6 +12,7 @@ export function project(name: string, root: string, overrides: UserWorkspaceConf
       test: {
         name,
         include: ['test/**/*.test.ts'],
+        globalSetup: [fileURLToPath(new URL('./packages/infra/src/global-setup.ts', import.meta.url))],
         testTimeout: 30_000,
         hookTimeout: 60_000,
       },

@@ -1,5 +1,5 @@
 import { startOtlpSink } from './otlp-sink.js';
-import { resolveServers } from './resolve.js';
+import { resolveServers, SERVER_VARIABLES } from './resolve.js';
 
 /**
  * The vitest global setup of every package and service: resolves real servers once per run
@@ -7,6 +7,10 @@ import { resolveServers } from './resolve.js';
  * and to the processes they spawn through the environment.
  */
 export default async function setup(): Promise<() => Promise<void>> {
+  // Every project names this setup; in one run the first resolves, the others reuse.
+  if (SERVER_VARIABLES.every((name) => process.env[name]) && process.env.OTLP_SINK_URL) {
+    return async () => {};
+  }
   const sink = await startOtlpSink();
   const sinkPort = Number(new URL(sink.url).port);
   let servers: Awaited<ReturnType<typeof resolveServers>>;

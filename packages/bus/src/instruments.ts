@@ -1,0 +1,94 @@
+import {
+  type Attributes,
+  type Counter,
+  type Histogram,
+  type Meter,
+  metrics,
+  type ObservableGauge,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+
+export const INSTRUMENTATION_SCOPE = '@demo/bus';
+export const MESSAGING_SYSTEM = 'nats';
+
+/** Attribute keys of the OpenTelemetry messaging semantic conventions (and this bus's own). */
+export const ATTR = {
+  system: 'messaging.system',
+  destination: 'messaging.destination.name',
+  operationType: 'messaging.operation.type',
+  operationName: 'messaging.operation.name',
+  messageId: 'messaging.message.id',
+  consumerGroup: 'messaging.consumer.group.name',
+  bodySize: 'messaging.message.body.size',
+  deliveryCount: 'messaging.nats.message.delivery_count',
+  streamName: 'messaging.nats.stream.name',
+  streamSequence: 'messaging.nats.stream.sequence',
+  errorType: 'error.type',
+} as const;
+
+const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Tracer and metric instruments of one bus; made when the bus connects, after the SDK started. */
+export interface Instruments {
+  tracer: Tracer;
+  meter: Meter;
+  sent: Counter;
+  consumed: Counter;
+  operationDuration: Histogram;
+  processDuration: Histogram;
+  deadLetters: Counter;
+  pending: ObservableGauge;
+  ackPending: ObservableGauge;
+}
+
+export function createInstruments(): Instruments {
+  const meter = metrics.getMeter(INSTRUMENTATION_SCOPE);
+  return {
+    tracer: trace.getTracer(INSTRUMENTATION_SCOPE),
+    meter,
+    sent: meter.createCounter('messaging.client.sent.messages', {
+      unit: '{message}',
+      description: 'Messages published and acknowledged by JetStream',
+    }),
+    consumed: meter.createCounter('messaging.client.consumed.messages', {
+      unit: '{message}',
+      description: 'Messages delivered to a handler',
+    }),
+    operationDuration: meter.createHistogram('messaging.client.operation.duration', {
+      unit: 's',
+      description: 'Duration of publish operations, until the JetStream ack',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    }),
+    processDuration: meter.createHistogram('messaging.process.duration', {
+      unit: 's',
+      description: 'Duration of message processing by a handler',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    }),
+    deadLetters: meter.createCounter('demo.bus.dead_letters', {
+      unit: '{message}',
+      description: 'Messages moved to the dead-letter stream, by reason',
+    }),
+    pending: meter.createObservableGauge('demo.bus.consumer.pending', {
+      unit: '{message}',
+      description: 'Messages in the stream not yet delivered to the consumer',
+    }),
+    ackPending: meter.createObservableGauge('demo.bus.consumer.ack_pending', {
+      unit: '{message}',
+      description: 'Messages delivered to the consumer and not yet acknowledged',
+    }),
+  };
+}
+
+/** Attribute sets are made once per subject and reused on the hot path. */
+export function attributeCache<K>(make: (key: K) => Attributes): (key: K) => Attributes {
+  const cache = new Map<K, Attributes>();
+  return (key) => {
+    let attributes = cache.get(key);
+    if (!attributes) {
+      attributes = Object.freeze(make(key));
+      cache.set(key, attributes);
+    }
+    return attributes;
+  };
+}

@@ -1,0 +1,150 @@
+import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import type { EventContract } from './contract.js';
+import { InvalidEventDataError } from './errors.js';
+import type { BusLogger } from './logger.js';
+import type { PublishAck, PublishOptions } from './publisher.js';
+import { recordGetter, recordSetter } from './wire.js';
+
+/** An event written to an outbox in the same transaction as the change it announces. */
+export interface PendingEvent {
+  /** The event id: becomes `ce-id` and `Nats-Msg-Id`, so a second publish is a JetStream duplicate. */
+  id: string;
+  subject: string;
+  data: unknown;
+  /** W3C trace context of the request that wrote it (see `captureTraceContext`). */
+  traceContext: Record<string, string>;
+  createdAt?: Date;
+}
+
+/** Where a service keeps its outbox: a PostgreSQL table, or pending events inside a MongoDB document. */
+export interface OutboxStore {
+  /** Up to `limit` events not yet published, oldest first. */
+  pending(limit: number): Promise<PendingEvent[]>;
+  /** Marks events as published (called only after the JetStream ack). */
+  markPublished(ids: readonly string[]): Promise<void>;
+  /** How many wait (for the backlog gauge); optional. */
+  backlog?(): Promise<number>;
+}
+
+/** The active trace context as a carrier to store with an outbox row. */
+export function captureTraceContext(): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier, recordSetter);
+  return carrier;
+}
+
+/** The minimal publishing surface the relay needs (a Bus fits). */
+export interface EventPublisher {
+  publish<E extends EventContract>(event: E, data: never, options?: PublishOptions): Promise<PublishAck>;
+}
+
+export interface OutboxRelayOptions {
+  publisher: { publish(event: EventContract, data: unknown, options?: PublishOptions): Promise<PublishAck> };
+  store: OutboxStore;
+  /** The events this outbox may hold, to find each row's contract by subject. */
+  contracts: readonly EventContract[];
+  logger: BusLogger;
+  batchSize?: number;
+  /** Sweep for leftovers (a crash between commit and publish) this often. Default 5 s. */
+  sweepIntervalMs?: number;
+}
+
+/**
+ * Publishes what an outbox holds: promptly after `notify()` (no polling delay on the happy
+ * path), at start and on a timer for leftovers. Each event keeps its id (JetStream dedupe: a
+ * duplicate ack counts as published) and continues the trace of the request that wrote it.
+ */
+export class OutboxRelay {
+  private readonly contracts: Map<string, EventContract>;
+  private readonly batchSize: number;
+  private readonly sweepIntervalMs: number;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = true;
+  private published = 0;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.contracts = new Map(options.contracts.map((c) => [c.subject, c]));
+    this.batchSize = options.batchSize ?? 100;
+    this.sweepIntervalMs = options.sweepIntervalMs ?? 5_000;
+  }
+
+  /** Total events this relay published (duplicates included). */
+  get publishedCount(): number {
+    return this.published;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.timer = setInterval(() => this.notify(), this.sweepIntervalMs);
+    this.timer.unref();
+    this.notify();
+  }
+
+  /** Something was written: publish it now. Cheap to call often; runs one pass at a time. */
+  notify(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  /** Publishes everything pending now; resolves when the outbox was empty or a pass failed. */
+  async flush(): Promise<void> {
+    if (this.running) await this.running;
+    await this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        const batch = await this.options.store.pending(this.batchSize);
+        const done = await this.publishBatch(batch);
+        if (done.length > 0) await this.options.store.markPublished(done);
+        if (batch.length === this.batchSize && done.length === batch.length) this.again = true;
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'outbox relay pass failed; will retry on the next sweep');
+        return;
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  private async publishBatch(batch: readonly PendingEvent[]): Promise<string[]> {
+    const done: string[] = [];
+    for (const event of batch) {
+      const contract = this.contracts.get(event.subject);
+      if (!contract) {
+        this.options.logger.error({ eventId: event.id, subject: event.subject }, 'outbox row has no known contract; left pending');
+        continue;
+      }
+      const parent = propagation.extract(ROOT_CONTEXT, event.traceContext, recordGetter);
+      try {
+        await this.options.publisher.publish(contract, event.data, { id: event.id, parent });
+        this.published += 1;
+        done.push(event.id);
+      } catch (error) {
+        if (error instanceof InvalidEventDataError) {
+          this.options.logger.error({ err: error, eventId: event.id }, 'outbox row fails its schema; left pending');
+          continue;
+        }
+        // Keep order per outbox: stop this pass, retry on the next notify or sweep.
+        this.options.logger.warn({ err: error, eventId: event.id }, 'outbox publish failed; will retry');
+        break;
+      }
+    }
+    return done;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+}

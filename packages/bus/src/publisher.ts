@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { ClosedConnectionError, errors as natsErrors, type MsgHdrs, RequestError } from '@nats-io/nats-core';
+import { type Context, context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { z } from 'zod';
+import type { EventContract, EventData } from './contract.js';
+import {
+  BusError,
+  ConnectionClosedError,
+  type FieldIssue,
+  InvalidEventDataError,
+  NoStreamError,
+  PublishTimeoutError,
+} from './errors.js';
+import { ATTR, attributeCache, type Instruments, MESSAGING_SYSTEM } from './instruments.js';
+import { cloudEventHeaders, headerSetter } from './wire.js';
+
+export interface PublishOptions {
+  /** Event id: `ce-id` and `Nats-Msg-Id` (JetStream drops a second message with the same id). Default: a new UUID. */
+  id?: string;
+  /** CloudEvents `source`; default `/<connection name>`. */
+  source?: string;
+  /** CloudEvents `time`; default now. */
+  time?: Date | string;
+  /** How long to wait for the JetStream ack. Default: the bus's `publishTimeoutMs`. */
+  timeoutMs?: number;
+  /** Parent of the publish span, e.g. a trace context stored with an outbox row. Default: the active context. */
+  parent?: Context;
+  /** Extra headers (string values). */
+  headers?: Record<string, string>;
+}
+
+export interface PublishAck {
+  id: string;
+  stream: string;
+  seq: number;
+  /** True when JetStream already held a message with this id (inside the duplicate window). */
+  duplicate: boolean;
+}
+
+export function fieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+}
+
+/** Maps nats.js errors to the bus's typed errors. */
+export function publishError(error: unknown, subject: string, timeoutMs: number): BusError {
+  if (error instanceof BusError) return error;
+  // nats.js reports "no responders" for a JetStream publish as JetStreamNotEnabled, with the RequestError as cause.
+  const cause = error instanceof Error ? error.cause : undefined;
+  if ((error instanceof RequestError && error.isNoResponders()) || (cause instanceof RequestError && cause.isNoResponders())) {
+    return new NoStreamError(subject, error);
+  }
+  if (error instanceof natsErrors.TimeoutError || (error instanceof RequestError && error.cause instanceof natsErrors.TimeoutError)) {
+    return new PublishTimeoutError(subject, timeoutMs, error);
+  }
+  if (error instanceof ClosedConnectionError || error instanceof natsErrors.DrainingConnectionError) {
+    return new ConnectionClosedError(`publish to ${subject}`, error);
+  }
+  return new BusError('PUBLISH_FAILED', `publish to ${subject} failed: ${String(error)}`, {
+    context: { subject },
+    cause: error,
+  });
+}
+
+export interface PublisherDeps {
+  js: JetStreamClient;
+  instruments: Instruments;
+  source: string;
+  timeoutMs: number;
+  isClosed: () => boolean;
+}
+
+/** Validates, stamps CloudEvents and trace headers, publishes, and waits for the JetStream ack. */
+export class Publisher {
+  private readonly attributes = attributeCache((subject: string) => ({
+    [ATTR.system]: MESSAGING_SYSTEM,
+    [ATTR.destination]: subject,
+    [ATTR.operationName]: 'send',
+    [ATTR.operationType]: 'send',
+  }));
+
+  constructor(private readonly deps: PublisherDeps) {}
+
+  async publish<E extends EventContract>(event: E, data: EventData<E>, options: PublishOptions = {}): Promise<PublishAck> {
+    if (this.deps.isClosed()) throw new ConnectionClosedError(`publish to ${event.subject}`);
+    const parsed = event.strictSchema.safeParse(data);
+    if (!parsed.success) throw new InvalidEventDataError(event.subject, fieldIssues(parsed.error));
+    return this.send(event, JSON.stringify(parsed.data), options);
+  }
+
+  private async send(event: EventContract, body: string, options: PublishOptions): Promise<PublishAck> {
+    const { tracer, sent, operationDuration } = this.deps.instruments;
+    const subject = event.subject;
+    const id = options.id ?? randomUUID();
+    const timeoutMs = options.timeoutMs ?? this.deps.timeoutMs;
+    const parent = options.parent ?? context.active();
+    const attributes = this.attributes(subject);
+    const span = tracer.startSpan(
+      `send ${subject}`,
+      { kind: SpanKind.PRODUCER, attributes: { ...attributes, [ATTR.messageId]: id, [ATTR.bodySize]: body.length } },
+      parent,
+    );
+    const time = options.time instanceof Date ? options.time.toISOString() : (options.time ?? new Date().toISOString());
+    const headers: MsgHdrs = cloudEventHeaders({ id, source: options.source ?? this.deps.source, type: event.type, time }, options.headers);
+    propagation.inject(trace.setSpan(parent, span), headers, headerSetter);
+    const started = performance.now();
+    try {
+      const ack = await this.deps.js.publish(subject, body, { msgID: id, headers, timeout: timeoutMs });
+      sent.add(1, attributes);
+      operationDuration.record((performance.now() - started) / 1000, attributes);
+      if (span.isRecording()) {
+        span.setAttributes({ [ATTR.streamName]: ack.stream, [ATTR.streamSequence]: ack.seq, 'messaging.nats.duplicate': ack.duplicate });
+      }
+      return { id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
+    } catch (error) {
+      const failure = publishError(error, subject, timeoutMs);
+      operationDuration.record((performance.now() - started) / 1000, { ...attributes, [ATTR.errorType]: failure.code });
+      span.recordException(failure);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+      span.setAttribute(ATTR.errorType, failure.code);
+      throw failure;
+    } finally {
+      span.end();
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
+import type { TextMapGetter, TextMapSetter } from '@opentelemetry/api';
+
+/** CloudEvents 1.0 binary content mode over NATS: event attributes travel as `ce-*` headers. */
+export const CE = {
+  specversion: 'ce-specversion',
+  id: 'ce-id',
+  source: 'ce-source',
+  type: 'ce-type',
+  time: 'ce-time',
+} as const;
+export const CONTENT_TYPE = 'content-type';
+export const MSG_ID = 'Nats-Msg-Id';
+
+/** Headers a dead letter carries besides the original ones. */
+export const DLQ = {
+  reason: 'dlq-reason',
+  error: 'dlq-error',
+  deliveryCount: 'dlq-delivery-count',
+  consumer: 'dlq-consumer',
+  stream: 'dlq-stream',
+  streamSequence: 'dlq-stream-sequence',
+  subject: 'dlq-subject',
+  time: 'dlq-time',
+} as const;
+
+export interface CloudEventAttributes {
+  id: string;
+  source: string;
+  type: string;
+  time: string;
+}
+
+export function cloudEventHeaders(attributes: CloudEventAttributes, extra?: Record<string, string>): MsgHdrs {
+  const h = natsHeaders();
+  h.set(CE.specversion, '1.0');
+  h.set(CE.id, attributes.id);
+  h.set(CE.source, attributes.source);
+  h.set(CE.type, attributes.type);
+  h.set(CE.time, attributes.time);
+  h.set(CONTENT_TYPE, 'application/json');
+  if (extra) for (const [k, v] of Object.entries(extra)) h.set(k, v);
+  return h;
+}
+
+/** All headers as a plain record (first value of each). */
+export function headerRecord(h: MsgHdrs | undefined): Record<string, string> {
+  if (!h) return {};
+  const out: Record<string, string> = {};
+  for (const key of h.keys()) out[key] = h.get(key);
+  return out;
+}
+
+export function copyHeaders(h: MsgHdrs | undefined): MsgHdrs {
+  const copy = natsHeaders();
+  if (!h) return copy;
+  for (const key of h.keys()) for (const value of h.values(key)) copy.append(key, value);
+  return copy;
+}
+
+/** OpenTelemetry propagation over NATS headers (traceparent, tracestate, baggage). */
+export const headerSetter: TextMapSetter<MsgHdrs> = {
+  set: (carrier, key, value) => carrier.set(key, value),
+};
+
+export const headerGetter: TextMapGetter<MsgHdrs | undefined> = {
+  keys: (carrier) => (carrier ? carrier.keys() : []),
+  get: (carrier, key) => {
+    if (!carrier?.has(key)) return undefined;
+    return carrier.get(key);
+  },
+};
+
+export const recordGetter: TextMapGetter<Record<string, string>> = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => carrier[key],
+};
+
+export const recordSetter: TextMapSetter<Record<string, string>> = {
+  set: (carrier, key, value) => {
+    carrier[key] = value;
+  },
+};

@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isSpanContextValid, SpanStatusCode, trace } from '@opentelemetry/api';
+import FindMyWay from 'find-my-way';
+import type { z } from 'zod';
+import { readJsonBody } from './body.js';
+import { healthRoute, type ReadinessCheck, readyRoute } from './health.js';
+import type { HttpLogger } from './logger.js';
+import { type FieldError, HttpProblem, ProblemType } from './problem.js';
+import type { HttpMethod, RawQuery, Route, RouteResult } from './route.js';
+import { tagRoute } from './route-tag.js';
+
+export interface AppOptions {
+  routes: readonly Route[];
+  logger: HttpLogger;
+  /** Run by `GET /ready`, in parallel. */
+  readiness?: readonly ReadinessCheck[];
+  /** Bound of each readiness check, in ms (default 2000). */
+  readinessTimeoutMs?: number;
+  /** Largest JSON body accepted, in bytes, unless a route says otherwise (default 1 MiB). */
+  bodyLimit?: number;
+}
+
+/** The request handler of a service: give it to `createHttpServer`, or call `handle` yourself. */
+export interface HttpApp {
+  handle(req: IncomingMessage, res: ServerResponse): void;
+}
+
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+const PROBE_PATHS = new Set(['/health', '/ready']);
+const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+function activeTraceId(): string | undefined {
+  const spanContext = trace.getActiveSpan()?.spanContext();
+  return spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
+}
+
+function parseQuery(search: string): RawQuery {
+  const query: RawQuery = {};
+  for (const [key, value] of new URLSearchParams(search)) {
+    const seen = query[key];
+    if (seen === undefined) query[key] = value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else query[key] = [seen, value];
+  }
+  return query;
+}
+
+async function validate(
+  where: 'params' | 'query' | 'body',
+  schema: z.ZodType | undefined,
+  value: unknown,
+  errors: FieldError[],
+): Promise<unknown> {
+  if (schema === undefined) return value;
+  const result = await schema.safeParseAsync(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    errors.push({ path: [where, ...issue.path.map(String)].join('.'), message: issue.message });
+  }
+  return undefined;
+}
+
+function send(res: ServerResponse, result: RouteResult, contentType: string): void {
+  const payload = result.body === undefined ? undefined : JSON.stringify(result.body);
+  res.statusCode = result.status;
+  if (payload !== undefined) {
+    res.setHeader('content-type', contentType);
+    res.setHeader('content-length', Buffer.byteLength(payload));
+  }
+  for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
+  res.end(payload);
+}
+
+/** Builds the request handler: routing, bodies, validation, problems, `/health` and `/ready`. */
+export function createApp(options: AppOptions): HttpApp {
+  const router = FindMyWay();
+  const defaultBodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const routes: Route[] = [
+    healthRoute(),
+    readyRoute(options.readiness ?? [], options.readinessTimeoutMs ?? 2000),
+    ...options.routes,
+  ];
+  const methods = new Set<HttpMethod>();
+  for (const r of routes) {
+    router.on(r.method, r.path, () => {}, r);
+    methods.add(r.method);
+  }
+
+  const lookup = (
+    method: string,
+    url: string,
+  ): { route: Route; params: Record<string, string> } | undefined => {
+    const match =
+      router.find(method as HttpMethod, url) ?? (method === 'HEAD' ? router.find('GET', url) : null);
+    if (match === null) return undefined;
+    const params: Record<string, string> = {};
+    for (const [name, value] of Object.entries(match.params)) if (value !== undefined) params[name] = value;
+    return { route: match.store as Route, params };
+  };
+  const allowed = (url: string): string[] => {
+    const found: string[] = [...methods].filter((m) => router.find(m, url) !== null);
+    if (found.includes('GET')) found.push('HEAD');
+    return found;
+  };
+
+  async function run(
+    route: Route,
+    rawParams: Record<string, string>,
+    req: IncomingMessage,
+    search: string,
+    requestId: string,
+    log: HttpLogger,
+    signal: AbortSignal,
+  ): Promise<RouteResult> {
+    const body =
+      route.body === undefined ? undefined : await readJsonBody(req, route.bodyLimit ?? defaultBodyLimit);
+    const errors: FieldError[] = [];
+    const params = await validate('params', route.params, rawParams, errors);
+    const query = await validate('query', route.query, parseQuery(search), errors);
+    const validBody = await validate('body', route.body, body, errors);
+    if (errors.length > 0) {
+      throw new HttpProblem(400, {
+        type: ProblemType.validation,
+        title: 'Validation failed',
+        detail: `${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`,
+        extra: { errors },
+      });
+    }
+    return route.handler({ params, query, body: validBody, headers: req.headers, requestId, log, signal });
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now();
+    const requestId = requestIdOf(req);
+    const log = options.logger.child({ request_id: requestId });
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    const search = queryAt === -1 ? '' : url.slice(queryAt + 1);
+    const aborter = new AbortController();
+    let template: string | undefined;
+
+    req.on('error', (err) => log.warn({ err }, 'request stream error'));
+    res.on('error', (err) => log.warn({ err }, 'response stream error'));
+    res.on('close', () => {
+      if (!res.writableFinished) aborter.abort(new Error('the client closed the connection'));
+    });
+    res.on('finish', () => {
+      if (PROBE_PATHS.has(path) && res.statusCode < 500) return;
+      const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+      log.info({ method, route: template, path, status: res.statusCode, durationMs }, 'request completed');
+    });
+    res.setHeader('x-request-id', requestId);
+
+    const fail = (error: unknown) => {
+      const problem =
+        error instanceof HttpProblem
+          ? error
+          : new HttpProblem(500, { detail: 'An unexpected error occurred.' });
+      if (!(error instanceof HttpProblem)) {
+        log.error({ err: error, method, route: template }, 'unhandled error in route handler');
+        const span = trace.getActiveSpan();
+        span?.recordException(error instanceof Error ? error : String(error));
+        span?.setStatus({ code: SpanStatusCode.ERROR });
+        span?.setAttribute('error.type', error instanceof Error ? error.constructor.name : typeof error);
+      }
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const body = problem.toBody({ instance: path, traceId: activeTraceId(), requestId });
+      send(res, { status: problem.status, body, headers: problem.headers }, 'application/problem+json');
+    };
+
+    try {
+      const match = lookup(method, url);
+      if (match === undefined) {
+        const allow = allowed(url);
+        if (allow.length > 0) {
+          throw new HttpProblem(405, {
+            detail: `${method} is not allowed here; use ${allow.join(', ')}.`,
+            headers: { allow: allow.join(', ') },
+          });
+        }
+        throw new HttpProblem(404, { detail: `No route for ${method} ${path}.` });
+      }
+      template = match.route.path;
+      tagRoute(method, template);
+      run(match.route, match.params, req, search, requestId, log, aborter.signal).then((result) => {
+        try {
+          send(res, result, 'application/json; charset=utf-8');
+        } catch (error) {
+          fail(error);
+        }
+      }, fail);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  return { handle };
+}

@@ -1,0 +1,79 @@
+import { type Route, route } from './route.js';
+
+/** One dependency the service needs to serve: resolves when reachable, rejects otherwise. */
+export interface ReadinessCheck {
+  name: string;
+  check: () => Promise<void>;
+}
+
+export type CheckState = 'ok' | 'failed' | 'timeout';
+
+export interface ReadinessReport {
+  status: 'ok' | 'unavailable';
+  checks: Record<string, { status: CheckState; durationMs: number }>;
+}
+
+const noStore = { 'cache-control': 'no-store' };
+
+export function healthRoute(): Route {
+  return route({
+    method: 'GET',
+    path: '/health',
+    handler: () => ({ status: 200, body: { status: 'ok' }, headers: noStore }),
+  });
+}
+
+class CheckTimeout extends Error {}
+
+async function runCheck(
+  check: ReadinessCheck,
+  timeoutMs: number,
+): Promise<{ state: CheckState; error?: unknown }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new CheckTimeout(`${check.name}: no answer in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([Promise.resolve().then(check.check), timeout]);
+    return { state: 'ok' };
+  } catch (error) {
+    return { state: error instanceof CheckTimeout ? 'timeout' : 'failed', error };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `GET /ready`: every check in parallel, each bounded by `timeoutMs`; 503 when any fails. */
+export function readyRoute(checks: readonly ReadinessCheck[], timeoutMs: number): Route {
+  const names = new Set<string>();
+  for (const { name } of checks) {
+    if (names.has(name)) throw new Error(`readiness check '${name}' is declared twice`);
+    names.add(name);
+  }
+  return route({
+    method: 'GET',
+    path: '/ready',
+    handler: async ({ log }) => {
+      const results = await Promise.all(
+        checks.map(async (check) => {
+          const started = performance.now();
+          const result = await runCheck(check, timeoutMs);
+          const durationMs = Math.round(performance.now() - started);
+          if (result.state !== 'ok') {
+            log.warn({ err: result.error, check: check.name, state: result.state }, 'readiness check failed');
+          }
+          return [check.name, { status: result.state, durationMs }] as const;
+        }),
+      );
+      const ok = results.every(([, r]) => r.status === 'ok');
+      const body: ReadinessReport = {
+        status: ok ? 'ok' : 'unavailable',
+        checks: Object.fromEntries(results),
+      };
+      return { status: ok ? 200 : 503, body, headers: noStore };
+    },
+  });
+}

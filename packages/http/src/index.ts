@@ -1,0 +1,21 @@
+export type { AppOptions, HttpApp } from './app.js';
+export { createApp } from './app.js';
+export type { CheckState, ReadinessCheck, ReadinessReport } from './health.js';
+export type { HttpLogger } from './logger.js';
+export type { FieldError, HttpProblemOptions, ProblemBody } from './problem.js';
+export { HttpProblem, isHttpProblem, ProblemType } from './problem.js';
+export type {
+  HttpMethod,
+  InputOf,
+  RawParams,
+  RawQuery,
+  Route,
+  RouteInput,
+  RouteResult,
+  RouteSpec,
+} from './route.js';
+export { route } from './route.js';
+export type { CloseResult, HttpServer } from './server.js';
+export { createHttpServer } from './server.js';
+export type { GracefulShutdown, GracefulShutdownOptions, ShutdownStep } from './shutdown.js';
+export { gracefulShutdown } from './shutdown.js';

@@ -1,0 +1,15 @@
+import { context, trace } from '@opentelemetry/api';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+
+/**
+ * Names the matched route on the current request's telemetry: the HTTP instrumentation's
+ * route (its `http.route` metric attribute), the server span's `http.route` and its name.
+ */
+export function tagRoute(method: string, template: string): void {
+  const metadata = getRPCMetadata(context.active());
+  if (metadata?.type === RPCType.HTTP) metadata.route = template;
+  const span = trace.getActiveSpan();
+  if (span === undefined) return;
+  span.setAttribute('http.route', template);
+  span.updateName(`${method} ${template}`);
+}

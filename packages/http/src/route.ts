@@ -1,0 +1,77 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { z } from 'zod';
+import type { HttpLogger } from './logger.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Path parameters as the router matched them, before validation. */
+export type RawParams = Record<string, string>;
+/** The query string, before validation: a repeated key gives an array. */
+export type RawQuery = Record<string, string | string[]>;
+
+/** What a handler receives: validated params, query and body, and the request's context. */
+export interface RouteInput<Params = RawParams, Query = RawQuery, Body = undefined> {
+  params: Params;
+  query: Query;
+  body: Body;
+  headers: IncomingHttpHeaders;
+  requestId: string;
+  /** The request's logger (bound to its request id). */
+  log: HttpLogger;
+  /** Aborted when the client goes away before the response is sent. */
+  signal: AbortSignal;
+}
+
+/** What a handler returns: a status and an optional JSON body and headers. */
+export interface RouteResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string | number | readonly string[]>;
+}
+
+type Schema = z.ZodType;
+type Output<S, Fallback> = S extends Schema ? z.output<S> : Fallback;
+
+/** The input type of a route whose schemas are `P`, `Q`, `B`. */
+export type InputOf<P, Q, B> = RouteInput<Output<P, RawParams>, Output<Q, RawQuery>, Output<B, undefined>>;
+
+/** A route as `route()` declares it, with typed input. */
+export interface RouteSpec<
+  P extends Schema | undefined = undefined,
+  Q extends Schema | undefined = undefined,
+  B extends Schema | undefined = undefined,
+> {
+  method: HttpMethod;
+  /** A find-my-way template: `/api/users/:id`. It names the route in spans and metrics. */
+  path: string;
+  params?: P;
+  query?: Q;
+  /** A JSON body schema; a route with one reads (and requires JSON for) its body. */
+  body?: B;
+  /** Largest body accepted, in bytes (413 past it); defaults to the app's limit. */
+  bodyLimit?: number;
+  handler(input: InputOf<P, Q, B>): RouteResult | Promise<RouteResult>;
+}
+
+/** Any route, its input types erased: what `createApp` takes. */
+export interface Route {
+  method: HttpMethod;
+  path: string;
+  params?: Schema | undefined;
+  query?: Schema | undefined;
+  body?: Schema | undefined;
+  bodyLimit?: number;
+  handler(input: RouteInput<unknown, unknown, unknown>): RouteResult | Promise<RouteResult>;
+}
+
+/**
+ * Declares a route; the handler's input is typed from the schemas. The returned object is the
+ * spec itself, so a test can call `spec.handler(input)` directly.
+ */
+export function route<
+  P extends Schema | undefined = undefined,
+  Q extends Schema | undefined = undefined,
+  B extends Schema | undefined = undefined,
+>(spec: RouteSpec<P, Q, B>): RouteSpec<P, Q, B> {
+  return spec;
+}

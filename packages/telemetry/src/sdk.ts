@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import { diag } from '@opentelemetry/api';
+import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
+import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BatchLogRecordProcessor,
+  ConsoleLogRecordExporter,
+  type LogRecordExporter,
+  type LogRecordProcessor,
+  SimpleLogRecordProcessor,
+} from '@opentelemetry/sdk-logs';
+import {
+  ConsoleMetricExporter,
+  type IMetricReader,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+} from '@opentelemetry/sdk-metrics';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { installDiagnostics, watchExports } from './diagnostics.js';
+import { defaultSemconvStability, protocolOf, readEnv, type TelemetryEnv } from './env.js';
+
+/** Paths that health probes and scrapers hit every few seconds: no spans, no request metrics. */
+const NOISY_PATHS = new Set(['/health', '/healthz', '/livez', '/readyz', '/metrics']);
+
+/** How long shutdown may take by default: inside Kubernetes' 30 s grace period with room to spare. */
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
+
+interface TelemetryState {
+  sdk: NodeSDK | undefined;
+  shutdown: Promise<void> | undefined;
+  prometheus: PrometheusExporter | undefined;
+}
+
+// Kept on globalThis so that two copies of this module (source and build) share one SDK.
+const STATE_KEY = Symbol.for('@demo/telemetry.state');
+const globals = globalThis as { [STATE_KEY]?: TelemetryState };
+function state(): TelemetryState {
+  globals[STATE_KEY] ??= { sdk: undefined, shutdown: undefined, prometheus: undefined };
+  return globals[STATE_KEY];
+}
+
+function traceExporter(env: TelemetryEnv): SpanExporter | undefined {
+  const kind = env.OTEL_TRACES_EXPORTER;
+  if (kind.includes('none')) return undefined;
+  if (kind.includes('console')) return new ConsoleSpanExporter();
+  const protocol = protocolOf(env, 'traces');
+  const exporter =
+    protocol === 'grpc'
+      ? new GrpcTraceExporter()
+      : protocol === 'http/json'
+        ? new JsonTraceExporter()
+        : new ProtoTraceExporter();
+  return watchExports('traces', exporter);
+}
+
+function metricReaders(env: TelemetryEnv, st: TelemetryState): IMetricReader[] {
+  const readers: IMetricReader[] = [];
+  const kind = env.OTEL_METRICS_EXPORTER;
+  if (!kind.includes('none')) {
+    const protocol = protocolOf(env, 'metrics');
+    const exporter: PushMetricExporter = kind.includes('console')
+      ? new ConsoleMetricExporter()
+      : watchExports(
+          'metrics',
+          protocol === 'grpc'
+            ? new GrpcMetricExporter()
+            : protocol === 'http/json'
+              ? new JsonMetricExporter()
+              : new ProtoMetricExporter(),
+        );
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter,
+        exportIntervalMillis: env.OTEL_METRIC_EXPORT_INTERVAL,
+        exportTimeoutMillis: Math.min(env.OTEL_METRIC_EXPORT_TIMEOUT, env.OTEL_METRIC_EXPORT_INTERVAL),
+      }),
+    );
+  }
+  if (env.OTEL_METRICS_PROMETHEUS_ENABLED) {
+    st.prometheus = new PrometheusExporter({
+      port: env.OTEL_EXPORTER_PROMETHEUS_PORT,
+      ...(env.OTEL_EXPORTER_PROMETHEUS_HOST ? { host: env.OTEL_EXPORTER_PROMETHEUS_HOST } : {}),
+    });
+    readers.push(st.prometheus);
+  }
+  return readers;
+}
+
+function logProcessors(env: TelemetryEnv): LogRecordProcessor[] {
+  const kind = env.OTEL_LOGS_EXPORTER;
+  if (kind.includes('none')) return [];
+  if (kind.includes('console')) return [new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() })];
+  const protocol = protocolOf(env, 'logs');
+  const exporter: LogRecordExporter = watchExports(
+    'logs',
+    protocol === 'grpc' ? new GrpcLogExporter() : protocol === 'http/json' ? new JsonLogExporter() : new ProtoLogExporter(),
+  );
+  return [
+    new BatchLogRecordProcessor({
+      exporter,
+      scheduledDelayMillis: env.OTEL_BLRP_SCHEDULE_DELAY,
+      exportTimeoutMillis: env.OTEL_BLRP_EXPORT_TIMEOUT,
+      maxQueueSize: env.OTEL_BLRP_MAX_QUEUE_SIZE,
+      maxExportBatchSize: env.OTEL_BLRP_MAX_EXPORT_BATCH_SIZE,
+    }),
+  ];
+}
+
+/** Defaults that OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME override, plus the downward API's K8S_*. */
+function baseResourceAttributes(env: TelemetryEnv): Record<string, string> {
+  const attributes: Record<string, string> = {
+    'service.namespace': 'demo-platform',
+    'service.instance.id': env.K8S_POD_NAME ?? randomUUID(),
+  };
+  const k8s: Array<[string, string | undefined]> = [
+    ['k8s.pod.name', env.K8S_POD_NAME],
+    ['k8s.pod.uid', env.K8S_POD_UID],
+    ['k8s.namespace.name', env.K8S_NAMESPACE_NAME],
+    ['k8s.node.name', env.K8S_NODE_NAME],
+    ['k8s.container.name', env.K8S_CONTAINER_NAME],
+  ];
+  for (const [key, value] of k8s) if (value) attributes[key] = value;
+  return attributes;
+}
+
+function instrumentations(): Instrumentation[] {
+  return [
+    new HttpInstrumentation({
+      ignoreIncomingRequestHook: (request) => NOISY_PATHS.has((request.url ?? '/').split('?')[0] ?? '/'),
+    }),
+    new UndiciInstrumentation(),
+    new PgInstrumentation({ requireParentSpan: true }),
+    new MongoDBInstrumentation({ requireParentSpan: true }),
+    // Log correlation (trace_id, span_id, trace_flags on each line) and log sending to OTLP.
+    new PinoInstrumentation(),
+  ];
+}
+
+export interface TelemetryStatus {
+  /** The SDK runs (false when OTEL_SDK_DISABLED=true or before `startTelemetry()`). */
+  started: boolean;
+  /** URL of the Prometheus scrape endpoint when OTEL_METRICS_PROMETHEUS_ENABLED=true. */
+  prometheusUrl: string | undefined;
+}
+
+/**
+ * Starts the OpenTelemetry SDK from the OTEL_* environment. Idempotent. `@demo/telemetry/register`
+ * calls it before the application loads; call it yourself only where `--import` cannot be used.
+ */
+export function startTelemetry(): TelemetryStatus {
+  const st = state();
+  if (st.sdk) return telemetryStatus();
+  const env = readEnv();
+  installDiagnostics(env.OTEL_LOG_LEVEL);
+  if (env.OTEL_SDK_DISABLED) {
+    diag.info('telemetry: OTEL_SDK_DISABLED=true, the SDK is not started');
+    return telemetryStatus();
+  }
+  defaultSemconvStability();
+  const traces = traceExporter(env);
+  const sdk = new NodeSDK({
+    resource: resourceFromAttributes(baseResourceAttributes(env)),
+    ...(traces ? { traceExporter: traces } : { spanProcessors: [] }),
+    metricReaders: metricReaders(env, st),
+    logRecordProcessors: logProcessors(env),
+    instrumentations: instrumentations(),
+  });
+  sdk.start();
+  st.sdk = sdk;
+  return telemetryStatus();
+}
+
+export function telemetryStatus(): TelemetryStatus {
+  const st = state();
+  const env = readEnv();
+  return {
+    started: st.sdk !== undefined,
+    prometheusUrl: st.prometheus
+      ? `http://${env.OTEL_EXPORTER_PROMETHEUS_HOST ?? 'localhost'}:${env.OTEL_EXPORTER_PROMETHEUS_PORT}/metrics`
+      : undefined,
+  };
+}
+
+/**
+ * Flushes and closes every exporter, within `timeoutMs`. Idempotent and never throws: call it last
+ * in the service's own shutdown sequence (after HTTP, consumers and pools), from a SIGTERM handler
+ * or anywhere else. It does not exit the process.
+ */
+export function shutdownTelemetry(timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS): Promise<void> {
+  const st = state();
+  if (!st.sdk) return Promise.resolve();
+  st.shutdown ??= (async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      timer.unref();
+    });
+    try {
+      const outcome = await Promise.race([st.sdk?.shutdown().then(() => 'done' as const), deadline]);
+      if (outcome === 'timeout') diag.warn(`telemetry: shutdown did not finish within ${timeoutMs} ms, data may be lost`);
+    } catch (error) {
+      diag.warn('telemetry: shutdown failed:', error);
+    } finally {
+      clearTimeout(timer);
+    }
+  })();
+  return st.shutdown;
+}
