@@ -2,7 +2,7 @@
 # Installs the pinned servers that tests and `npm run dev` use on a machine without Docker.
 # Idempotent: every binary lands in a cache folder outside the repository and is built once.
 #
-#   scripts/infra/install.sh [nats-server|nats|ferretdb|otelcol|prometheus ...]   (default: all)
+#   scripts/infra/install.sh [nats-server|nats|ferretdb|otelcol|prometheus|kustomize ...]   (default: all)
 #
 # Environment: DEMO_CACHE_DIR (default ${XDG_CACHE_HOME:-$HOME/.cache}/demo-platform).
 set -euo pipefail
@@ -86,8 +86,11 @@ install_prometheus() {
   go_install github.com/prometheus/prometheus/cmd/promtool "$PROMETHEUS_VERSION" "promtool-$PROMETHEUS_VERSION"
 }
 
+# kustomize renders k8s/ for `npm run k8s:render` and the deploy tests.
+install_kustomize() { go_install sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" "kustomize-$KUSTOMIZE_VERSION"; }
+
 components=("$@")
-[[ ${#components[@]} -gt 0 ]] || components=(nats-server nats ferretdb otelcol prometheus)
+[[ ${#components[@]} -gt 0 ]] || components=(nats-server nats ferretdb otelcol prometheus kustomize)
 for c in "${components[@]}"; do
   case "$c" in
     nats-server) install_nats_server ;;
@@ -95,7 +98,8 @@ for c in "${components[@]}"; do
     ferretdb) install_ferretdb ;;
     otelcol) install_otelcol ;;
     prometheus) install_prometheus ;;
-    *) die "unknown component '$c' (known: nats-server nats ferretdb otelcol prometheus)" ;;
+    kustomize) install_kustomize ;;
+    *) die "unknown component '$c' (known: nats-server nats ferretdb otelcol prometheus kustomize)" ;;
   esac
 done
 log "binaries in $bin"

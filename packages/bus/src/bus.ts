@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { jetstream, type JetStreamClient, type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
-import { credsAuthenticator, type ConnectionOptions, type NatsConnection } from '@nats-io/nats-core';
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { type ConnectionOptions, credsAuthenticator, type NatsConnection } from '@nats-io/nats-core';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import type { BatchObservableResult } from '@opentelemetry/api';
 import type { EventContract, EventData, StreamDefinition } from './contract.js';
 import { ConnectionClosedError } from './errors.js';
 import { createInstruments, type Instruments } from './instruments.js';
 import { type BusLogger, jsonLogger } from './logger.js';
-import { type PublishAck, type PublishOptions, Publisher } from './publisher.js';
+import { type PublishAck, Publisher, type PublishOptions } from './publisher.js';
 import { type ProvisionResult, provisionStream } from './streams.js';
 import { type ConsumerState, type Handler, type SubscribeOptions, Subscription } from './subscription.js';
 
@@ -75,7 +75,10 @@ export class Bus {
         }),
       );
     };
-    instruments.meter.addBatchObservableCallback(this.observeConsumers, [instruments.pending, instruments.ackPending]);
+    instruments.meter.addBatchObservableCallback(this.observeConsumers, [
+      instruments.pending,
+      instruments.ackPending,
+    ]);
   }
 
   /** Connects (with reconnects) and prepares JetStream. */
@@ -102,7 +105,10 @@ export class Bus {
     void (async () => {
       for await (const status of this.nc.status()) {
         if (status.type === 'disconnect' || status.type === 'reconnect' || status.type === 'error') {
-          this.logger.warn({ status: status.type, server: 'server' in status ? status.server : undefined }, 'NATS connection status');
+          this.logger.warn(
+            { status: status.type, server: 'server' in status ? status.server : undefined },
+            'NATS connection status',
+          );
         }
       }
     })();
@@ -119,12 +125,20 @@ export class Bus {
     return results;
   }
 
-  publish<E extends EventContract>(event: E, data: EventData<E>, options?: PublishOptions): Promise<PublishAck> {
+  publish<E extends EventContract>(
+    event: E,
+    data: EventData<E>,
+    options?: PublishOptions,
+  ): Promise<PublishAck> {
     return this.publisher.publish(event, data, options);
   }
 
   /** Binds a durable pull consumer to `event` and starts delivering to `handler`. */
-  async subscribe<E extends EventContract>(event: E, handler: Handler<E>, options: SubscribeOptions): Promise<Subscription<E>> {
+  async subscribe<E extends EventContract>(
+    event: E,
+    handler: Handler<E>,
+    options: SubscribeOptions,
+  ): Promise<Subscription<E>> {
     if (this.closing || this.nc.isClosed()) throw new ConnectionClosedError(`subscribe to ${event.subject}`);
     if (this.subscriptions.some((s) => s.durable === options.durable && s.event.subject === event.subject)) {
       throw new Error(`consumer ${options.durable} already subscribes to ${event.subject} in this process`);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /**
  * An event, declared once: its subject (`<domain>.<event>`), version and zod schema.
@@ -30,7 +30,9 @@ const SUBJECT = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
 
 export function defineEvent<S extends z.ZodObject>(definition: EventDefinition<S>): EventContract<S> {
   if (!SUBJECT.test(definition.subject)) {
-    throw new TypeError(`event subject "${definition.subject}" is not of the form <domain>.<event> (lower case)`);
+    throw new TypeError(
+      `event subject "${definition.subject}" is not of the form <domain>.<event> (lower case)`,
+    );
   }
   const version = definition.version ?? 1;
   return Object.freeze({

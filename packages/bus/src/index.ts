@@ -1,5 +1,8 @@
+export type { BusHealth, BusOptions } from './bus.js';
 export { Bus } from './bus.js';
+export type { EventContract, EventData, EventDefinition, StreamDefinition, StreamInput } from './contract.js';
 export { defineEvent, defineStream } from './contract.js';
+export type { BusErrorCode, FieldIssue } from './errors.js';
 export {
   BusError,
   ConnectionClosedError,
@@ -9,17 +12,13 @@ export {
   PublishTimeoutError,
   StreamConfigConflictError,
 } from './errors.js';
-export { jsonLogger, silentLogger } from './logger.js';
-export { captureTraceContext, OutboxRelay } from './outbox.js';
-export { toStreamConfig } from './streams.js';
-export { CE, DLQ, MSG_ID } from './wire.js';
-export type { BusHealth, BusOptions } from './bus.js';
-export type { EventContract, EventData, EventDefinition, StreamDefinition, StreamInput } from './contract.js';
-export type { BusErrorCode, FieldIssue } from './errors.js';
 export type { BusLogger } from './logger.js';
+export { jsonLogger, silentLogger } from './logger.js';
 export type { OutboxRelayOptions, OutboxStore, PendingEvent } from './outbox.js';
+export { captureTraceContext, OutboxRelay } from './outbox.js';
 export type { PublishAck, PublishOptions } from './publisher.js';
 export type { ProvisionOutcome, ProvisionResult } from './streams.js';
+export { toStreamConfig } from './streams.js';
 export type {
   ConsumerState,
   DeadLetterReason,
@@ -28,3 +27,4 @@ export type {
   SubscribeOptions,
   Subscription,
 } from './subscription.js';
+export { CE, DLQ, MSG_ID } from './wire.js';

@@ -20,7 +20,9 @@ export function jsonLogger(bindings: Record<string, unknown> = {}, minLevel: Lev
   const write = (level: Level) => (obj: object, msg?: string) => {
     if (ORDER[level] < ORDER[minLevel]) return;
     const fields = Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, serialize(v)]));
-    process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), ...bindings, ...fields, msg })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ level, time: new Date().toISOString(), ...bindings, ...fields, msg })}\n`,
+    );
   };
   return {
     debug: write('debug'),

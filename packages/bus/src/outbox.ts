@@ -121,7 +121,10 @@ export class OutboxRelay {
     for (const event of batch) {
       const contract = this.contracts.get(event.subject);
       if (!contract) {
-        this.options.logger.error({ eventId: event.id, subject: event.subject }, 'outbox row has no known contract; left pending');
+        this.options.logger.error(
+          { eventId: event.id, subject: event.subject },
+          'outbox row has no known contract; left pending',
+        );
         continue;
       }
       const parent = propagation.extract(ROOT_CONTEXT, event.traceContext, recordGetter);
@@ -131,7 +134,10 @@ export class OutboxRelay {
         done.push(event.id);
       } catch (error) {
         if (error instanceof InvalidEventDataError) {
-          this.options.logger.error({ err: error, eventId: event.id }, 'outbox row fails its schema; left pending');
+          this.options.logger.error(
+            { err: error, eventId: event.id },
+            'outbox row fails its schema; left pending',
+          );
           continue;
         }
         // Keep order per outbox: stop this pass, retry on the next notify or sweep.

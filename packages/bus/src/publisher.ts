@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { ClosedConnectionError, errors as natsErrors, type MsgHdrs, RequestError } from '@nats-io/nats-core';
+import { ClosedConnectionError, type MsgHdrs, errors as natsErrors, RequestError } from '@nats-io/nats-core';
 import { type Context, context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { z } from 'zod';
 import type { EventContract, EventData } from './contract.js';
@@ -47,10 +47,16 @@ export function publishError(error: unknown, subject: string, timeoutMs: number)
   if (error instanceof BusError) return error;
   // nats.js reports "no responders" for a JetStream publish as JetStreamNotEnabled, with the RequestError as cause.
   const cause = error instanceof Error ? error.cause : undefined;
-  if ((error instanceof RequestError && error.isNoResponders()) || (cause instanceof RequestError && cause.isNoResponders())) {
+  if (
+    (error instanceof RequestError && error.isNoResponders()) ||
+    (cause instanceof RequestError && cause.isNoResponders())
+  ) {
     return new NoStreamError(subject, error);
   }
-  if (error instanceof natsErrors.TimeoutError || (error instanceof RequestError && error.cause instanceof natsErrors.TimeoutError)) {
+  if (
+    error instanceof natsErrors.TimeoutError ||
+    (error instanceof RequestError && error.cause instanceof natsErrors.TimeoutError)
+  ) {
     return new PublishTimeoutError(subject, timeoutMs, error);
   }
   if (error instanceof ClosedConnectionError || error instanceof natsErrors.DrainingConnectionError) {
@@ -81,7 +87,11 @@ export class Publisher {
 
   constructor(private readonly deps: PublisherDeps) {}
 
-  async publish<E extends EventContract>(event: E, data: EventData<E>, options: PublishOptions = {}): Promise<PublishAck> {
+  async publish<E extends EventContract>(
+    event: E,
+    data: EventData<E>,
+    options: PublishOptions = {},
+  ): Promise<PublishAck> {
     if (this.deps.isClosed()) throw new ConnectionClosedError(`publish to ${event.subject}`);
     const parsed = event.strictSchema.safeParse(data);
     if (!parsed.success) throw new InvalidEventDataError(event.subject, fieldIssues(parsed.error));
@@ -97,11 +107,18 @@ export class Publisher {
     const attributes = this.attributes(subject);
     const span = tracer.startSpan(
       `send ${subject}`,
-      { kind: SpanKind.PRODUCER, attributes: { ...attributes, [ATTR.messageId]: id, [ATTR.bodySize]: body.length } },
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: { ...attributes, [ATTR.messageId]: id, [ATTR.bodySize]: body.length },
+      },
       parent,
     );
-    const time = options.time instanceof Date ? options.time.toISOString() : (options.time ?? new Date().toISOString());
-    const headers: MsgHdrs = cloudEventHeaders({ id, source: options.source ?? this.deps.source, type: event.type, time }, options.headers);
+    const time =
+      options.time instanceof Date ? options.time.toISOString() : (options.time ?? new Date().toISOString());
+    const headers: MsgHdrs = cloudEventHeaders(
+      { id, source: options.source ?? this.deps.source, type: event.type, time },
+      options.headers,
+    );
     propagation.inject(trace.setSpan(parent, span), headers, headerSetter);
     const started = performance.now();
     try {
@@ -109,12 +126,19 @@ export class Publisher {
       sent.add(1, attributes);
       operationDuration.record((performance.now() - started) / 1000, attributes);
       if (span.isRecording()) {
-        span.setAttributes({ [ATTR.streamName]: ack.stream, [ATTR.streamSequence]: ack.seq, 'messaging.nats.duplicate': ack.duplicate });
+        span.setAttributes({
+          [ATTR.streamName]: ack.stream,
+          [ATTR.streamSequence]: ack.seq,
+          'messaging.nats.duplicate': ack.duplicate,
+        });
       }
       return { id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
     } catch (error) {
       const failure = publishError(error, subject, timeoutMs);
-      operationDuration.record((performance.now() - started) / 1000, { ...attributes, [ATTR.errorType]: failure.code });
+      operationDuration.record((performance.now() - started) / 1000, {
+        ...attributes,
+        [ATTR.errorType]: failure.code,
+      });
       span.recordException(failure);
       span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
       span.setAttribute(ATTR.errorType, failure.code);

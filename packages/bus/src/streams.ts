@@ -1,8 +1,8 @@
 import {
   DiscardPolicy,
-  type JetStreamManager,
   JetStreamApiCodes,
   JetStreamApiError,
+  type JetStreamManager,
   RetentionPolicy,
   StorageType,
   type StreamConfig,
@@ -47,7 +47,15 @@ export function toStreamConfig(def: StreamDefinition): Partial<StreamConfig> & {
 }
 
 /** Settings JetStream lets an existing stream change, and how to compare them. */
-const EDITABLE = ['subjects', 'description', 'max_age', 'max_bytes', 'max_msg_size', 'duplicate_window', 'num_replicas'] as const;
+const EDITABLE = [
+  'subjects',
+  'description',
+  'max_age',
+  'max_bytes',
+  'max_msg_size',
+  'duplicate_window',
+  'num_replicas',
+] as const;
 const FIXED = ['storage', 'retention'] as const;
 
 function same(a: unknown, b: unknown): boolean {
@@ -59,7 +67,8 @@ async function streamInfo(jsm: JetStreamManager, name: string): Promise<StreamIn
   try {
     return await jsm.streams.info(name);
   } catch (error) {
-    if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) return undefined;
+    if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)
+      return undefined;
     throw error;
   }
 }
@@ -68,7 +77,10 @@ async function streamInfo(jsm: JetStreamManager, name: string): Promise<StreamIn
  * Creates a missing stream, updates one whose editable settings differ, and refuses,
  * naming the stream and the setting, where a change is not allowed (storage, retention).
  */
-export async function provisionStream(jsm: JetStreamManager, def: StreamDefinition): Promise<ProvisionResult> {
+export async function provisionStream(
+  jsm: JetStreamManager,
+  def: StreamDefinition,
+): Promise<ProvisionResult> {
   const wanted = toStreamConfig(def);
   const existing = await streamInfo(jsm, def.name);
   if (!existing) {
@@ -77,7 +89,8 @@ export async function provisionStream(jsm: JetStreamManager, def: StreamDefiniti
       return { stream: def.name, outcome: 'created', changed: [] };
     } catch (error) {
       // Another process created it a moment ago: compare with what it created.
-      if (error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE) return provisionStream(jsm, def);
+      if (error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE)
+        return provisionStream(jsm, def);
       throw error;
     }
   }

@@ -3,14 +3,22 @@ import {
   type ConsumerConfig,
   type ConsumerMessages,
   DeliverPolicy,
-  type JetStreamClient,
-  type JetStreamManager,
   JetStreamApiCodes,
   JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
-import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import type { EventContract, EventData } from './contract.js';
 import type { FieldIssue } from './errors.js';
 import { ATTR, type Instruments, MESSAGING_SYSTEM } from './instruments.js';
@@ -35,7 +43,10 @@ export interface MessageContext {
   logger: BusLogger;
 }
 
-export type Handler<E extends EventContract> = (data: EventData<E>, ctx: MessageContext) => Promise<void> | void;
+export type Handler<E extends EventContract> = (
+  data: EventData<E>,
+  ctx: MessageContext,
+) => Promise<void> | void;
 
 export interface SubscribeOptions {
   /** Durable consumer name (the consumer group): one per service and event. */
@@ -162,7 +173,8 @@ export class Subscription<E extends EventContract = EventContract> {
         current.description !== wanted.description;
       if (differs) await this.deps.jsm.consumers.update(this.streamName, this.options.durable, wanted);
     } catch (error) {
-      if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)) throw error;
+      if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound))
+        throw error;
       await this.deps.jsm.consumers.add(this.streamName, wanted);
     }
   }
@@ -244,14 +256,18 @@ export class Subscription<E extends EventContract = EventContract> {
             stream: msg.info.stream,
             streamSequence: msg.seq,
             deliveryCount,
-            time: ceTime && !Number.isNaN(ceTime.getTime()) ? ceTime : new Date(msg.info.timestampNanos / 1_000_000),
+            time:
+              ceTime && !Number.isNaN(ceTime.getTime())
+                ? ceTime
+                : new Date(msg.info.timestampNanos / 1_000_000),
             headers: headerRecord(headers),
             logger,
           });
           msg.ack();
           consumed.add(1, this.attributes);
         } catch (error) {
-          errorType = error instanceof DeadLetter ? error.reason : error instanceof Error ? error.name : 'Error';
+          errorType =
+            error instanceof DeadLetter ? error.reason : error instanceof Error ? error.name : 'Error';
           fail(span, error);
           await this.onFailure(msg, error, logger, span);
         }
@@ -282,7 +298,13 @@ export class Subscription<E extends EventContract = EventContract> {
   }
 
   /** Publishes the message to `dlq.<subject>` with its headers and the reason, then terminates it. */
-  private async deadLetter(msg: JsMsg, reason: DeadLetterReason, message: string, logger: BusLogger, span: Span) {
+  private async deadLetter(
+    msg: JsMsg,
+    reason: DeadLetterReason,
+    message: string,
+    logger: BusLogger,
+    span: Span,
+  ) {
     const headers = copyHeaders(msg.headers);
     headers.set(DLQ.reason, reason);
     headers.set(DLQ.error, message.slice(0, 1024));
@@ -299,7 +321,10 @@ export class Subscription<E extends EventContract = EventContract> {
       });
     } catch (error) {
       const delay = this.backoff.at(-1) ?? 30_000;
-      logger.error({ err: error, reason, retryInMs: delay }, 'dead-letter publish failed; message kept for redelivery');
+      logger.error(
+        { err: error, reason, retryInMs: delay },
+        'dead-letter publish failed; message kept for redelivery',
+      );
       msg.nak(delay);
       return;
     }
@@ -337,11 +362,17 @@ export class Subscription<E extends EventContract = EventContract> {
     const deadline = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
-    const outcome = await Promise.race([Promise.all([...this.inFlight]).then(() => 'done' as const), deadline]);
+    const outcome = await Promise.race([
+      Promise.all([...this.inFlight]).then(() => 'done' as const),
+      deadline,
+    ]);
     clearTimeout(timer);
     if (outcome === 'done') await this.loop;
     if (outcome === 'timeout') {
-      this.log.warn({ inFlight: this.inFlight.size, timeoutMs }, 'handlers still running at shutdown; they will be redelivered');
+      this.log.warn(
+        { inFlight: this.inFlight.size, timeoutMs },
+        'handlers still running at shutdown; they will be redelivered',
+      );
     }
     return outcome === 'timeout' ? this.inFlight.size : 0;
   }

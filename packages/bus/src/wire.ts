@@ -1,4 +1,4 @@
-import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
+import { type MsgHdrs, headers as natsHeaders } from '@nats-io/nats-core';
 import type { TextMapGetter, TextMapSetter } from '@opentelemetry/api';
 
 /** CloudEvents 1.0 binary content mode over NATS: event attributes travel as `ce-*` headers. */

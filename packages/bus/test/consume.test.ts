@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { binaries, testServers } from '@demo/infra';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers } from '@nats-io/nats-core';
-import { binaries, testServers } from '@demo/infra';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bus, MessageContext } from '../src/index.js';
 import { captureLogger, connectBus, eventually, readStream, suiteContracts, thing } from './helpers.js';
@@ -55,7 +55,10 @@ describe('subscribe', () => {
 
   it('dead-letters poison payloads at once: invalid JSON, schema violation, raw text from `nats pub`', async () => {
     const seen: string[] = [];
-    const sub = await bus.subscribe(c.ThingHappened, (d) => void seen.push(d.thingId), { durable: 'poison', maxDeliver: 5 });
+    const sub = await bus.subscribe(c.ThingHappened, (d) => void seen.push(d.thingId), {
+      durable: 'poison',
+      maxDeliver: 5,
+    });
     const js = jetstream(bus.nc);
     await js.publish(c.ThingHappened.subject, '{"thingId": ', { msgID: crypto.randomUUID() });
     await js.publish(c.ThingHappened.subject, JSON.stringify({ thingId: 'nope', n: 1, items: [] }), {
@@ -65,12 +68,22 @@ describe('subscribe', () => {
         return h;
       })(),
     });
-    await run(binaries().natsCli, ['-s', testServers().natsUrl, 'pub', c.ThingHappened.subject, 'hello there']);
+    await run(binaries().natsCli, [
+      '-s',
+      testServers().natsUrl,
+      'pub',
+      c.ThingHappened.subject,
+      'hello there',
+    ]);
 
     const dead = await readStream(bus, c.dlq.name, 4, 15_000);
     await sub.stop(1_000);
     const mine = dead.filter((m) => m.subject === `dlq.${c.ThingHappened.subject}`);
-    expect(mine.map((m) => m.headers?.get('dlq-reason'))).toEqual(['unparseable', 'schema_invalid', 'unparseable']);
+    expect(mine.map((m) => m.headers?.get('dlq-reason'))).toEqual([
+      'unparseable',
+      'schema_invalid',
+      'unparseable',
+    ]);
     expect(mine.every((m) => m.headers?.get('dlq-delivery-count') === '1')).toBe(true);
     expect(mine[1]!.headers!.get('dlq-error')).toMatch(/thingId/);
     expect(mine[1]!.headers!.get('ce-id')).toBe('schema-bad');
@@ -80,10 +93,22 @@ describe('subscribe', () => {
 
   it('processes raw JSON from `nats pub` (no headers) with the stream sequence as identity', async () => {
     const received: MessageContext[] = [];
-    const sub = await bus.subscribe(c.ThingHappened, (_d, ctx) => void received.push(ctx), { durable: 'raw' });
+    const sub = await bus.subscribe(c.ThingHappened, (_d, ctx) => void received.push(ctx), {
+      durable: 'raw',
+    });
     const data = thing(3);
-    await run(binaries().natsCli, ['-s', testServers().natsUrl, 'pub', c.ThingHappened.subject, JSON.stringify(data)]);
-    await eventually('raw message', () => received.filter((r) => !r.headers['ce-id']).length, (n) => n === 1);
+    await run(binaries().natsCli, [
+      '-s',
+      testServers().natsUrl,
+      'pub',
+      c.ThingHappened.subject,
+      JSON.stringify(data),
+    ]);
+    await eventually(
+      'raw message',
+      () => received.filter((r) => !r.headers['ce-id']).length,
+      (n) => n === 1,
+    );
     await sub.stop(1_000);
     const raw = received.find((r) => !r.headers['ce-id'])!;
     expect(raw.eventId).toBe(`${c.stream.name}:${raw.streamSequence}`);
@@ -106,8 +131,14 @@ describe('subscribe', () => {
       },
       { durable: 'bounded', concurrency: 4 },
     );
-    await Promise.all(Array.from({ length: 60 }, () => bus.publish(c.OtherThing, { thingId: crypto.randomUUID() })));
-    await eventually('all processed', () => done, (n) => n >= 60);
+    await Promise.all(
+      Array.from({ length: 60 }, () => bus.publish(c.OtherThing, { thingId: crypto.randomUUID() })),
+    );
+    await eventually(
+      'all processed',
+      () => done,
+      (n) => n >= 60,
+    );
     await sub.stop(1_000);
     expect(peak).toBe(4);
   });
@@ -127,9 +158,18 @@ describe('subscribe', () => {
       { durable: 'long', ackWaitMs: 1_500, concurrency: 1 },
     );
     await bus.publish(own.OtherThing, { thingId: crypto.randomUUID() });
-    await eventually('processed', () => finished, (n) => n === 1, 10_000);
+    await eventually(
+      'processed',
+      () => finished,
+      (n) => n === 1,
+      10_000,
+    );
     const consumer = await jetstream(bus.nc).consumers.get(own.stream.name, 'long');
-    await eventually('acked', async () => (await consumer.info()).num_ack_pending, (n) => n === 0);
+    await eventually(
+      'acked',
+      async () => (await consumer.info()).num_ack_pending,
+      (n) => n === 0,
+    );
     await sub.stop(1_000);
     expect(deliveries).toEqual([1]);
     expect((await consumer.info()).num_redelivered).toBe(0);

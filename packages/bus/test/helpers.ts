@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { jetstream, type JsMsg } from '@nats-io/jetstream';
+import { testServers } from '@demo/infra';
+import { type JsMsg, jetstream } from '@nats-io/jetstream';
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { testServers } from '@demo/infra';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { z } from 'zod';
 import { Bus, type BusLogger, defineEvent, defineStream } from '../src/index.js';
 
@@ -17,7 +21,9 @@ class CollectingReader extends MetricReader {
 /** Registers an in-memory OpenTelemetry SDK for this test file. */
 export function installTelemetry() {
   const spans = new InMemorySpanExporter();
-  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
+  trace.setGlobalTracerProvider(
+    new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }),
+  );
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   const reader = new CollectingReader();
@@ -39,7 +45,10 @@ export interface LogRecord {
 }
 
 /** A logger that keeps what it was told, to assert on log lines. */
-export function captureLogger(records: LogRecord[] = [], bindings: Record<string, unknown> = {}): BusLogger & { records: LogRecord[] } {
+export function captureLogger(
+  records: LogRecord[] = [],
+  bindings: Record<string, unknown> = {},
+): BusLogger & { records: LogRecord[] } {
   const write = (level: string) => (obj: object, msg?: string) => {
     records.push({ level, msg, ...bindings, ...obj });
   };
@@ -54,8 +63,7 @@ export function captureLogger(records: LogRecord[] = [], bindings: Record<string
 }
 
 /** Subjects, a stream and a dead-letter stream of the suite's own, so suites run in parallel. */
-export function suiteContracts() {
-  const prefix = `t${randomBytes(5).toString('hex')}`;
+export function suiteContracts(prefix = `t${randomBytes(5).toString('hex')}`) {
   const Item = z.object({ sku: z.string().min(1), quantity: z.number().int().positive() });
   const ThingHappened = defineEvent({
     subject: `${prefix}.thing-happened`,
@@ -75,12 +83,21 @@ export function suiteContracts() {
   };
 }
 
-export async function connectBus(name: string, logger?: BusLogger, servers = testServers().natsUrl): Promise<Bus> {
+export async function connectBus(
+  name: string,
+  logger?: BusLogger,
+  servers = testServers().natsUrl,
+): Promise<Bus> {
   return Bus.connect({ name, servers, logger: logger ?? captureLogger() });
 }
 
 /** Reads every message in a stream (an ordered consumer from the start). */
-export async function readStream(bus: Bus, stream: string, expected: number, timeoutMs = 10_000): Promise<JsMsg[]> {
+export async function readStream(
+  bus: Bus,
+  stream: string,
+  expected: number,
+  timeoutMs = 10_000,
+): Promise<JsMsg[]> {
   const js = jetstream(bus.nc);
   const consumer = await js.consumers.get(stream);
   const out: JsMsg[] = [];
@@ -92,11 +109,17 @@ export async function readStream(bus: Bus, stream: string, expected: number, tim
   return out;
 }
 
-export async function eventually<T>(what: string, probe: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await probe();
   while (!ok(value)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 50));
     value = await probe();
   }

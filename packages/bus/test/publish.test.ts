@@ -1,5 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { z } from 'zod';
 import {
   type Bus,
   ConnectionClosedError,
@@ -9,7 +10,6 @@ import {
   NoStreamError,
 } from '../src/index.js';
 import { connectBus, eventually, readStream, suiteContracts, thing } from './helpers.js';
-import { z } from 'zod';
 
 describe('publish', () => {
   const c = suiteContracts();
@@ -28,7 +28,11 @@ describe('publish', () => {
 
   it('round-trips typed data with CloudEvents headers and the JetStream ack', async () => {
     const data = thing(7);
-    const received: Array<{ data: EventData<typeof c.ThingHappened>; eventId: string; type: string | undefined }> = [];
+    const received: Array<{
+      data: EventData<typeof c.ThingHappened>;
+      eventId: string;
+      type: string | undefined;
+    }> = [];
     const sub = await bus.subscribe(
       c.ThingHappened,
       (d, ctx) => {
@@ -40,7 +44,11 @@ describe('publish', () => {
     const ack = await bus.publish(c.ThingHappened, data, { source: '/tests' });
     expect(ack).toMatchObject({ stream: c.stream.name, duplicate: false });
     expect(ack.seq).toBeGreaterThan(0);
-    await eventually('delivery', () => received.length, (n) => n === 1);
+    await eventually(
+      'delivery',
+      () => received.length,
+      (n) => n === 1,
+    );
     expect(received[0]).toEqual({ data, eventId: ack.id, type: `${c.ThingHappened.subject}.v1` });
     await sub.stop(1_000);
 
@@ -87,7 +95,9 @@ describe('publish', () => {
   it('refuses to publish on a closed bus', async () => {
     const other = await connectBus('publish-closed');
     await other.close();
-    await expect(other.publish(c.OtherThing, { thingId: crypto.randomUUID() })).rejects.toBeInstanceOf(ConnectionClosedError);
+    await expect(other.publish(c.OtherThing, { thingId: crypto.randomUUID() })).rejects.toBeInstanceOf(
+      ConnectionClosedError,
+    );
     expect(other.health().connected).toBe(false);
   });
 });

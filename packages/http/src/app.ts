@@ -176,7 +176,19 @@ export function createApp(options: AppOptions): HttpApp {
         return;
       }
       const body = problem.toBody({ instance: path, traceId: activeTraceId(), requestId });
-      send(res, { status: problem.status, body, headers: problem.headers }, 'application/problem+json');
+      try {
+        send(res, { status: problem.status, body, headers: problem.headers }, 'application/problem+json');
+      } catch (err) {
+        // e.g. extension members that JSON cannot encode: answer a bare 500 rather than crash.
+        log.error({ err, status: problem.status }, 'could not send the problem response');
+        if (res.headersSent) res.destroy();
+        else {
+          res.removeHeader('content-type');
+          res.removeHeader('content-length');
+          res.statusCode = 500;
+          res.end();
+        }
+      }
     };
 
     try {

@@ -1,13 +1,12 @@
-import { context, trace } from '@opentelemetry/api';
-import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import { setHttpRoute } from '@demo/telemetry';
+import { trace } from '@opentelemetry/api';
 
 /**
- * Names the matched route on the current request's telemetry: the HTTP instrumentation's
- * route (its `http.route` metric attribute), the server span's `http.route` and its name.
+ * Names the matched route on the current request's telemetry: the HTTP instrumentation's route
+ * (its `http.route` metric attribute), and the active span's `http.route` attribute and name.
  */
 export function tagRoute(method: string, template: string): void {
-  const metadata = getRPCMetadata(context.active());
-  if (metadata?.type === RPCType.HTTP) metadata.route = template;
+  setHttpRoute(template);
   const span = trace.getActiveSpan();
   if (span === undefined) return;
   span.setAttribute('http.route', template);

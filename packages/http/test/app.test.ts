@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import pino from 'pino';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +58,13 @@ const routes = [
     body: z.object({ email: z.email() }),
     handler: ({ body }) => {
       throw HttpProblem.conflict('That email is taken.', { email: body.email });
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/unencodable',
+    handler: () => {
+      throw HttpProblem.badRequest('bad', { big: 10n });
     },
   }),
 ];
@@ -240,7 +248,11 @@ describe('problems', () => {
       for (let i = 0; i < 8; i += 1) yield 'x'.repeat(256);
       yield '","quantity":1}';
     }
-    const res = await request(`${app.url}/api/things`, { method: 'POST', body: chunks(), headers: json });
+    const res = await request(`${app.url}/api/things`, {
+      method: 'POST',
+      body: Readable.from(chunks()),
+      headers: json,
+    });
     const body = JSON.parse(await res.body.text());
     expect(res.statusCode).toBe(413);
     expect(body).toMatchObject({ status: 413, instance: '/api/things' });
@@ -291,6 +303,13 @@ describe('problems', () => {
     const logged = log.entries.find((e) => e.level === 'error' && e.request_id === 'boom-1');
     expect(logged?.route).toBe('/api/boom');
     expect((logged?.err as Error).stack).toContain('hunter2');
+  });
+
+  it('a problem that JSON cannot encode is a bare 500, and the server stays up', async () => {
+    const res = await call('GET', '/api/unencodable');
+    expect(res.status).toBe(500);
+    expect(res.text).toBe('');
+    expect((await call('GET', '/health')).status).toBe(200);
   });
 });
 

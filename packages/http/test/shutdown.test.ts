@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { gracefulShutdown, route } from '../src/index.js';
 import { deferred, memoryLogger, type Started, start } from './helpers.js';
 
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { binaries, installScript } from './paths.js';
 
-export type Component = 'nats-server' | 'nats' | 'ferretdb' | 'otelcol' | 'prometheus';
+export type Component = 'nats-server' | 'nats' | 'ferretdb' | 'otelcol' | 'prometheus' | 'kustomize';
 
 const needed: Record<Component, () => string[]> = {
   'nats-server': () => [binaries().natsServer],
@@ -10,6 +10,7 @@ const needed: Record<Component, () => string[]> = {
   ferretdb: () => [binaries().ferretdb],
   otelcol: () => [binaries().otelcol],
   prometheus: () => [binaries().prometheus, binaries().promtool],
+  kustomize: () => [binaries().kustomize],
 };
 
 export function missingComponents(components: readonly Component[]): Component[] {

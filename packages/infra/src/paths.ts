@@ -24,6 +24,7 @@ export interface Versions {
   FERRETDB_VERSION: string;
   OTELCOL_BUILDER_VERSION: string;
   PROMETHEUS_VERSION: string;
+  KUSTOMIZE_VERSION: string;
 }
 
 /** The pinned versions, read from scripts/infra/versions.env (the install script's source too). */
@@ -46,6 +47,7 @@ export function readVersions(): Versions {
     FERRETDB_VERSION: get('FERRETDB_VERSION'),
     OTELCOL_BUILDER_VERSION: get('OTELCOL_BUILDER_VERSION'),
     PROMETHEUS_VERSION: get('PROMETHEUS_VERSION'),
+    KUSTOMIZE_VERSION: get('KUSTOMIZE_VERSION'),
   };
 }
 
@@ -59,5 +61,6 @@ export function binaries() {
     otelcol: join(binDir, 'otelcol-demo'),
     prometheus: join(binDir, `prometheus-${v.PROMETHEUS_VERSION}`),
     promtool: join(binDir, `promtool-${v.PROMETHEUS_VERSION}`),
+    kustomize: join(binDir, `kustomize-${v.KUSTOMIZE_VERSION}`),
   };
 }
