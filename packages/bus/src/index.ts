@@ -15,7 +15,7 @@ export {
 export type { BusLogger } from './logger.js';
 export { jsonLogger, silentLogger } from './logger.js';
 export type { OutboxRelayOptions, OutboxStore, PendingEvent } from './outbox.js';
-export { captureTraceContext, OutboxRelay } from './outbox.js';
+export { captureTraceContext, OutboxRelay, pendingEvent } from './outbox.js';
 export type { PublishAck, PublishOptions } from './publisher.js';
 export type { ProvisionOutcome, ProvisionResult } from './streams.js';
 export { toStreamConfig } from './streams.js';

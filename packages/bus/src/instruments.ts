@@ -80,15 +80,20 @@ export function createInstruments(): Instruments {
   };
 }
 
+/** A function of one key whose results are computed once and reused on the hot path. */
+export function memo<K, V>(make: (key: K) => V): (key: K) => V {
+  const cache = new Map<K, V>();
+  return (key) => {
+    let value = cache.get(key);
+    if (value === undefined) {
+      value = make(key);
+      cache.set(key, value);
+    }
+    return value;
+  };
+}
+
 /** Attribute sets are made once per subject and reused on the hot path. */
 export function attributeCache<K>(make: (key: K) => Attributes): (key: K) => Attributes {
-  const cache = new Map<K, Attributes>();
-  return (key) => {
-    let attributes = cache.get(key);
-    if (!attributes) {
-      attributes = Object.freeze(make(key));
-      cache.set(key, attributes);
-    }
-    return attributes;
-  };
+  return memo((key: K) => Object.freeze(make(key)));
 }

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
-import type { EventContract } from './contract.js';
+import type { EventContract, EventData } from './contract.js';
 import { InvalidEventDataError } from './errors.js';
 import type { BusLogger } from './logger.js';
-import type { PublishAck, PublishOptions } from './publisher.js';
+import { fieldIssues, type PublishAck, type PublishOptions } from './publisher.js';
 import { recordGetter, recordSetter } from './wire.js';
 
 /** An event written to an outbox in the same transaction as the change it announces. */
@@ -31,11 +32,6 @@ export function captureTraceContext(): Record<string, string> {
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier, recordSetter);
   return carrier;
-}
-
-/** The minimal publishing surface the relay needs (a Bus fits). */
-export interface EventPublisher {
-  publish<E extends EventContract>(event: E, data: never, options?: PublishOptions): Promise<PublishAck>;
 }
 
 export interface OutboxRelayOptions {
@@ -153,4 +149,24 @@ export class OutboxRelay {
     if (this.timer) clearInterval(this.timer);
     await this.running;
   }
+}
+
+/**
+ * An outbox row for `event`: validated strictly now (inside the writing transaction, so bad
+ * data fails the request, not the relay), with a new id and the active trace context.
+ */
+export function pendingEvent<E extends EventContract>(
+  event: E,
+  data: EventData<E>,
+  options: { id?: string } = {},
+): PendingEvent {
+  const parsed = event.strictSchema.safeParse(data);
+  if (!parsed.success) throw new InvalidEventDataError(event.subject, fieldIssues(parsed.error));
+  return {
+    id: options.id ?? randomUUID(),
+    subject: event.subject,
+    data: parsed.data,
+    traceContext: captureTraceContext(),
+    createdAt: new Date(),
+  };
 }

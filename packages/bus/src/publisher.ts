@@ -12,7 +12,7 @@ import {
   NoStreamError,
   PublishTimeoutError,
 } from './errors.js';
-import { ATTR, attributeCache, type Instruments, MESSAGING_SYSTEM } from './instruments.js';
+import { ATTR, attributeCache, type Instruments, MESSAGING_SYSTEM, memo } from './instruments.js';
 import { cloudEventHeaders, headerSetter } from './wire.js';
 
 export interface PublishOptions {
@@ -84,6 +84,8 @@ export class Publisher {
     [ATTR.operationName]: 'send',
     [ATTR.operationType]: 'send',
   }));
+
+  private readonly spanNames = memo((subject: string) => `send ${subject}`);
 
   constructor(private readonly deps: PublisherDeps) {}
 

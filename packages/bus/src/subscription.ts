@@ -99,6 +99,9 @@ export class Subscription<E extends EventContract = EventContract> {
   private stopping = false;
   private readonly slots: Semaphore;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Messages being handled and when they started, for the shared keep-alive timer. */
+  private readonly working = new Map<JsMsg, number>();
+  private keepAlive?: NodeJS.Timeout;
   private readonly concurrency: number;
   private readonly maxDeliver: number;
   private readonly backoff: readonly number[];
@@ -106,6 +109,7 @@ export class Subscription<E extends EventContract = EventContract> {
   private readonly attributes: Record<string, string>;
   private streamName = '';
   private readonly log: BusLogger;
+  private readonly spanName: string;
 
   constructor(
     private readonly deps: SubscriptionDeps,
@@ -126,6 +130,7 @@ export class Subscription<E extends EventContract = EventContract> {
       [ATTR.consumerGroup]: options.durable,
     };
     this.log = deps.logger.child({ subject: event.subject, consumer: options.durable });
+    this.spanName = `process ${event.subject}`;
   }
 
   get durable(): string {
@@ -143,6 +148,13 @@ export class Subscription<E extends EventContract = EventContract> {
     const consumer = await this.deps.js.consumers.get(this.streamName, this.options.durable);
     this.messages = await consumer.consume({ max_messages: this.concurrency * 2 });
     this.loop = this.run(this.messages);
+    // One timer per subscription (not one per message): tells the server that long handlers still work.
+    const every = Math.max(500, Math.floor(this.ackWaitMs / 3));
+    this.keepAlive = setInterval(() => {
+      const now = performance.now();
+      for (const [msg, started] of this.working) if (now - started >= every) msg.working();
+    }, every);
+    this.keepAlive.unref();
     this.log.info({ stream: this.streamName, concurrency: this.concurrency }, 'consumer started');
   }
 
@@ -226,54 +238,44 @@ export class Subscription<E extends EventContract = EventContract> {
     const deliveryCount = msg.info.deliveryCount;
     const parent = propagation.extract(ROOT_CONTEXT, headers, headerGetter);
     const span = tracer.startSpan(
-      `process ${this.event.subject}`,
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: {
-          ...this.attributes,
-          [ATTR.messageId]: eventId,
-          [ATTR.deliveryCount]: deliveryCount,
-          [ATTR.streamName]: msg.info.stream,
-          [ATTR.streamSequence]: msg.seq,
-          [ATTR.bodySize]: msg.data.length,
-        },
-      },
+      this.spanName,
+      { kind: SpanKind.CONSUMER, attributes: this.attributes },
       parent,
     );
+    if (span.isRecording()) {
+      span.setAttributes({
+        [ATTR.messageId]: eventId,
+        [ATTR.deliveryCount]: deliveryCount,
+        [ATTR.streamName]: msg.info.stream,
+        [ATTR.streamSequence]: msg.seq,
+        [ATTR.bodySize]: msg.data.length,
+      });
+    }
     const active = trace.setSpan(parent, span);
-    const logger = this.log.child({ eventId, deliveryCount });
-    const keepAlive = setInterval(() => msg.working(), Math.max(1_000, Math.floor(this.ackWaitMs / 3)));
     const started = performance.now();
+    this.working.set(msg, started);
     let errorType: string | undefined;
+    let logger: BusLogger | undefined;
+    const log = () => {
+      logger ??= this.log.child({ eventId, deliveryCount });
+      return logger;
+    };
     try {
       await context.with(active, async () => {
         try {
           const data = this.decode(msg);
-          const ceTime = headers?.has(CE.time) ? new Date(headers.get(CE.time)) : undefined;
-          await this.handler(data, {
-            subject: msg.subject,
-            eventId,
-            stream: msg.info.stream,
-            streamSequence: msg.seq,
-            deliveryCount,
-            time:
-              ceTime && !Number.isNaN(ceTime.getTime())
-                ? ceTime
-                : new Date(msg.info.timestampNanos / 1_000_000),
-            headers: headerRecord(headers),
-            logger,
-          });
+          await this.handler(data, messageContext(msg, eventId, log));
           msg.ack();
           consumed.add(1, this.attributes);
         } catch (error) {
           errorType =
             error instanceof DeadLetter ? error.reason : error instanceof Error ? error.name : 'Error';
           fail(span, error);
-          await this.onFailure(msg, error, logger, span);
+          await this.onFailure(msg, error, log(), span);
         }
       });
     } finally {
-      clearInterval(keepAlive);
+      this.working.delete(msg);
       processDuration.record(
         (performance.now() - started) / 1000,
         errorType ? { ...this.attributes, [ATTR.errorType]: errorType } : this.attributes,
@@ -358,6 +360,7 @@ export class Subscription<E extends EventContract = EventContract> {
     if (this.stopping) return this.inFlight.size;
     this.stopping = true;
     await this.messages?.close();
+    const keepAlive = this.keepAlive;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
@@ -368,6 +371,7 @@ export class Subscription<E extends EventContract = EventContract> {
     ]);
     clearTimeout(timer);
     if (outcome === 'done') await this.loop;
+    clearInterval(keepAlive);
     if (outcome === 'timeout') {
       this.log.warn(
         { inFlight: this.inFlight.size, timeoutMs },
@@ -376,6 +380,33 @@ export class Subscription<E extends EventContract = EventContract> {
     }
     return outcome === 'timeout' ? this.inFlight.size : 0;
   }
+}
+
+/** The handler's view of a message; headers and logger are made only if the handler reads them. */
+function messageContext(msg: JsMsg, eventId: string, log: () => BusLogger): MessageContext {
+  let headers: Record<string, string> | undefined;
+  let time: Date | undefined;
+  return {
+    subject: msg.subject,
+    eventId,
+    stream: msg.info.stream,
+    streamSequence: msg.seq,
+    deliveryCount: msg.info.deliveryCount,
+    get time() {
+      if (!time) {
+        const ce = msg.headers?.has(CE.time) ? new Date(msg.headers.get(CE.time)) : undefined;
+        time = ce && !Number.isNaN(ce.getTime()) ? ce : new Date(msg.info.timestampNanos / 1_000_000);
+      }
+      return time;
+    },
+    get headers() {
+      headers ??= headerRecord(msg.headers);
+      return headers;
+    },
+    get logger() {
+      return log();
+    },
+  };
 }
 
 function errorMessage(error: unknown): string {

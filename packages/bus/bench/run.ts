@@ -1,0 +1,124 @@
+/**
+ * npm run bench:bus [-- --count 100000 --rounds 3]
+ *
+ * Publishes and consumes N messages (about 256 bytes, file storage, explicit acks) with raw
+ * @nats-io/jetstream and with @demo/bus in three tracing setups, alternating the modes round
+ * after round in fresh processes, then prints the medians and the ratio of each SDK mode to raw.
+ * Servers: NATS_URL / OTEL_EXPORTER_OTLP_ENDPOINT if set, else a local nats-server and collector.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { ensureInstalled, freePort, type Stack, stackEnv, startStack, stopStack } from '@demo/infra';
+import type { Mode } from './worker.js';
+
+const run = promisify(execFile);
+const { values } = parseArgs({
+  options: {
+    count: { type: 'string', default: '100000' },
+    rounds: { type: 'string', default: '3' },
+  },
+});
+const count = Number(values.count);
+const rounds = Number(values.rounds);
+const modes: Mode[] = ['raw', 'sdk-off', 'sdk-unsampled', 'sdk-sampled'];
+
+interface Result {
+  mode: Mode;
+  publishRate: number;
+  publishP50Ms: number;
+  publishP99Ms: number;
+  consumeRate: number;
+  peakRssMiB: number;
+}
+
+let stack: Stack | undefined;
+let dir: string | undefined;
+let env: Record<string, string> = {};
+if (process.env.NATS_URL && process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+  env = {
+    NATS_URL: process.env.NATS_URL,
+    OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
+  };
+} else {
+  await ensureInstalled(['nats-server', 'ferretdb', 'otelcol']);
+  dir = mkdtempSync(join(tmpdir(), 'bus-bench-'));
+  stack = await startStack({
+    dir,
+    ports: {
+      nats: await freePort(),
+      postgres: await freePort(),
+      mongodb: await freePort(),
+      collector: await freePort(),
+    },
+    overlay: 'local',
+  });
+  env = stackEnv(stack);
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+
+const results: Result[] = [];
+try {
+  for (let round = 1; round <= rounds; round++) {
+    // Alternate the order each round so drift (page cache, server state) hits every mode alike.
+    const order = round % 2 === 1 ? modes : [...modes].reverse();
+    for (const mode of order) {
+      const { stdout } = await run(
+        process.execPath,
+        ['--import', 'tsx', '--conditions=@demo/source', join(import.meta.dirname, 'worker.ts')],
+        {
+          env: {
+            ...process.env,
+            ...env,
+            BENCH_MODE: mode,
+            BENCH_COUNT: String(count),
+            NODE_ENV: 'production',
+          },
+          maxBuffer: 1 << 20,
+        },
+      );
+      const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Result;
+      results.push(result);
+      process.stderr.write(
+        `round ${round} ${mode.padEnd(14)} publish ${result.publishRate.toFixed(0)}/s consume ${result.consumeRate.toFixed(0)}/s\n`,
+      );
+    }
+  }
+} finally {
+  if (stack) await stopStack(stack);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+const summary = modes.map((mode) => {
+  const mine = results.filter((r) => r.mode === mode);
+  return {
+    mode,
+    publish: median(mine.map((r) => r.publishRate)),
+    p50: median(mine.map((r) => r.publishP50Ms)),
+    p99: median(mine.map((r) => r.publishP99Ms)),
+    consume: median(mine.map((r) => r.consumeRate)),
+    rss: Math.max(...mine.map((r) => r.peakRssMiB)),
+  };
+});
+const raw = summary[0]!;
+const fmt = (n: number, d = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const lines = [
+  `bus benchmark: ${fmt(count)} messages of ~256 B, file storage, explicit acks, ${rounds} rounds (medians), ` +
+    `node ${process.version}, ${cpus().length} cores`,
+  '',
+  '| mode | publish msg/s | publish p50 ms | publish p99 ms | consume msg/s | peak RSS MiB | publish / raw | consume / raw |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...summary.map(
+    (s) =>
+      `| ${s.mode} | ${fmt(s.publish)} | ${fmt(s.p50, 2)} | ${fmt(s.p99, 2)} | ${fmt(s.consume)} | ${fmt(s.rss)} | ` +
+      `${fmt(s.publish / raw.publish, 2)} | ${fmt(s.consume / raw.consume, 2)} |`,
+  ),
+];
+process.stdout.write(`${lines.join('\n')}\n`);

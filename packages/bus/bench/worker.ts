@@ -1,0 +1,176 @@
+/**
+ * One benchmark run in a process of its own (so each tracing setup starts clean):
+ * publishes N messages then consumes them, with the SDK or with raw @nats-io/jetstream.
+ * Prints one JSON line with the figures.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  BatchSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { z } from 'zod';
+import { Bus, defineEvent, defineStream, silentLogger } from '../src/index.js';
+
+export type Mode = 'raw' | 'sdk-off' | 'sdk-unsampled' | 'sdk-sampled';
+
+const mode = process.env.BENCH_MODE as Mode;
+const count = Number(process.env.BENCH_COUNT ?? 100_000);
+const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const window = Number(process.env.BENCH_WINDOW ?? 256);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const prefix = `bench${randomBytes(4).toString('hex')}`;
+
+const Sample = defineEvent({
+  subject: `${prefix}.sample`,
+  schema: z.object({
+    id: z.uuid(),
+    seq: z.number().int().nonnegative(),
+    note: z.string(),
+    at: z.iso.datetime(),
+  }),
+});
+const stream = defineStream({ name: prefix.toUpperCase(), subjects: [`${prefix}.>`], storage: 'file' });
+
+/** About 256 bytes of JSON, like a typical event. */
+function payload(seq: number) {
+  return { id: randomUUID(), seq, note: 'x'.repeat(150), at: new Date().toISOString() };
+}
+
+function setupTracing(): BasicTracerProvider | undefined {
+  if (mode === 'raw' || mode === 'sdk-off') return undefined;
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'bus-bench' }),
+    sampler: mode === 'sdk-sampled' ? new AlwaysOnSampler() : new AlwaysOffSampler(),
+    spanProcessors: [
+      new BatchSpanProcessor(
+        new OTLPTraceExporter({ url: `${process.env.OTEL_EXPORTER_OTLP_ENDPOINT}/v1/traces` }),
+        {
+          maxQueueSize: 16_384,
+          maxExportBatchSize: 1_024,
+          scheduledDelayMillis: 200,
+        },
+      ),
+    ],
+  });
+  trace.setGlobalTracerProvider(provider);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  return provider;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** Keeps `window` publishes in flight; records each one's latency until its ack. */
+async function publishAll(publishOne: (seq: number) => Promise<unknown>) {
+  const latencies = new Float64Array(count);
+  let next = 0;
+  const started = performance.now();
+  const lane = async () => {
+    while (next < count) {
+      const seq = next++;
+      const t0 = performance.now();
+      await publishOne(seq);
+      latencies[seq] = performance.now() - t0;
+    }
+  };
+  await Promise.all(Array.from({ length: window }, lane));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort();
+  return { rate: count / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+async function runSdk() {
+  const provider = setupTracing();
+  const bus = await Bus.connect({ name: 'bench', servers: natsUrl, logger: silentLogger });
+  await bus.provision([stream]);
+  const tracer = trace.getTracer('bench');
+  const publish = await publishAll((seq) =>
+    // Each publish inside a request-like span, as a service would do.
+    tracer.startActiveSpan('request', async (span) => {
+      try {
+        return await bus.publish(Sample, payload(seq));
+      } finally {
+        span.end();
+      }
+    }),
+  );
+  let consumed = 0;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => {
+    resolveDone = r;
+  });
+  const started = performance.now();
+  await bus.subscribe(
+    Sample,
+    () => {
+      consumed += 1;
+      if (consumed === count) resolveDone();
+    },
+    { durable: 'bench', concurrency, maxAckPending: concurrency * 4 },
+  );
+  await done;
+  const consumeRate = count / ((performance.now() - started) / 1000);
+  await bus.close();
+  await provider?.forceFlush();
+  await provider?.shutdown();
+  return { publish, consumeRate };
+}
+
+async function runRaw() {
+  const nc = await connect({ servers: natsUrl, name: 'bench-raw' });
+  const jsm = await jetstreamManager(nc);
+  const { toStreamConfig } = await import('../src/index.js');
+  await jsm.streams.add(toStreamConfig(stream));
+  const js = jetstream(nc);
+  const publish = await publishAll((seq) =>
+    js.publish(Sample.subject, JSON.stringify(payload(seq)), { msgID: randomUUID() }),
+  );
+  await jsm.consumers.add(stream.name, {
+    durable_name: 'bench',
+    filter_subject: Sample.subject,
+    ack_policy: AckPolicy.Explicit,
+    max_ack_pending: concurrency * 4,
+  });
+  const consumer = await js.consumers.get(stream.name, 'bench');
+  const started = performance.now();
+  const messages = await consumer.consume({ max_messages: concurrency * 2 });
+  let consumed = 0;
+  for await (const msg of messages) {
+    msg.json<unknown>();
+    msg.ack();
+    consumed += 1;
+    if (consumed === count) break;
+  }
+  const consumeRate = count / ((performance.now() - started) / 1000);
+  await messages.close();
+  await nc.drain();
+  return { publish, consumeRate };
+}
+
+const result = mode === 'raw' ? await runRaw() : await runSdk();
+// Clean up the stream: a benchmark leaves nothing behind.
+const nc = await connect({ servers: natsUrl });
+await (await jetstreamManager(nc)).streams.delete(stream.name);
+await nc.close();
+process.stdout.write(
+  `${JSON.stringify({
+    mode,
+    count,
+    publishRate: result.publish.rate,
+    publishP50Ms: result.publish.p50,
+    publishP99Ms: result.publish.p99,
+    consumeRate: result.consumeRate,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  })}\n`,
+);

@@ -1,0 +1,67 @@
+import { count, inArray, isNull, sql } from 'drizzle-orm';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { OutboxStore, PendingEvent } from '../outbox.js';
+
+/**
+ * The outbox table, for a service's drizzle schema (so drizzle-kit puts it in the migrations):
+ * `export const outbox = outboxTable();`. Rows are written in the same transaction as the change
+ * they announce, with `pendingEvent()` from `@demo/bus`.
+ */
+export function outboxTable(name = 'outbox') {
+  return pgTable(
+    name,
+    {
+      id: uuid('id').primaryKey(),
+      subject: text('subject').notNull(),
+      data: jsonb('data').notNull(),
+      traceContext: jsonb('trace_context').$type<Record<string, string>>().notNull().default({}),
+      createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+      publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }),
+    },
+    (t) => [index(`${name}_unpublished_idx`).on(t.createdAt).where(sql`${t.publishedAt} is null`)],
+  );
+}
+
+export type OutboxTable = ReturnType<typeof outboxTable>;
+
+// biome-ignore lint/suspicious/noExplicitAny: drizzle's own database type is generic over the schema
+type Database = NodePgDatabase<any>;
+
+/** `OutboxStore` over a PostgreSQL outbox table, for `OutboxRelay`. */
+export class PostgresOutboxStore implements OutboxStore {
+  constructor(
+    private readonly db: Database,
+    private readonly table: OutboxTable,
+  ) {}
+
+  async pending(limit: number): Promise<PendingEvent[]> {
+    const t = this.table;
+    const rows = await this.db
+      .select({
+        id: t.id,
+        subject: t.subject,
+        data: t.data,
+        traceContext: t.traceContext,
+        createdAt: t.createdAt,
+      })
+      .from(t)
+      .where(isNull(t.publishedAt))
+      .orderBy(t.createdAt, t.id)
+      .limit(limit);
+    return rows;
+  }
+
+  async markPublished(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .update(this.table)
+      .set({ publishedAt: new Date() })
+      .where(inArray(this.table.id, [...ids]));
+  }
+
+  async backlog(): Promise<number> {
+    const [row] = await this.db.select({ n: count() }).from(this.table).where(isNull(this.table.publishedAt));
+    return row?.n ?? 0;
+  }
+}
