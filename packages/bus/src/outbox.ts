@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import { context, metrics, type ObservableCallback, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { EventContract, EventData } from './contract.js';
 import { InvalidEventDataError } from './errors.js';
+import { INSTRUMENTATION_SCOPE } from './instruments.js';
 import type { BusLogger } from './logger.js';
 import { fieldIssues, type PublishAck, type PublishOptions } from './publisher.js';
 import { recordGetter, recordSetter } from './wire.js';
@@ -59,6 +60,19 @@ export class OutboxRelay {
   private again = false;
   private stopped = true;
   private published = 0;
+  private readonly backlogGauge = metrics.getMeter(INSTRUMENTATION_SCOPE).createObservableGauge('demo.bus.outbox.backlog', {
+    unit: '{message}',
+    description: 'Events written to the outbox and not yet published',
+  });
+  private readonly observeBacklog: ObservableCallback = async (result) => {
+    const backlog = this.options.store.backlog;
+    if (!backlog) return;
+    try {
+      result.observe(await backlog.call(this.options.store));
+    } catch (error) {
+      this.options.logger.debug({ err: error }, 'outbox backlog unavailable for metrics');
+    }
+  };
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.contracts = new Map(options.contracts.map((c) => [c.subject, c]));
@@ -74,6 +88,7 @@ export class OutboxRelay {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.backlogGauge.addCallback(this.observeBacklog);
     this.timer = setInterval(() => this.notify(), this.sweepIntervalMs);
     this.timer.unref();
     this.notify();
@@ -147,6 +162,7 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    this.backlogGauge.removeCallback(this.observeBacklog);
     await this.running;
   }
 }

@@ -1,5 +1,10 @@
 import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
-import { diagLogLevelFromString, type ExportResult, ExportResultCode, setGlobalErrorHandler } from '@opentelemetry/core';
+import {
+  diagLogLevelFromString,
+  type ExportResult,
+  ExportResultCode,
+  setGlobalErrorHandler,
+} from '@opentelemetry/core';
 
 /** How long a run of similar messages stays one burst: one line at its start, a count at its end. */
 const BURST_WINDOW_MS = 60_000;
@@ -105,7 +110,10 @@ interface Exporter<T> {
 }
 
 /** The same exporter, reporting each export's outcome to `exportHealth`. */
-export function watchExports<T, E extends Exporter<T>>(signal: 'traces' | 'metrics' | 'logs', exporter: E): E {
+export function watchExports<T, E extends Exporter<T>>(
+  signal: 'traces' | 'metrics' | 'logs',
+  exporter: E,
+): E {
   const original = exporter.export.bind(exporter);
   exporter.export = (items: T, resultCallback: (result: ExportResult) => void) => {
     original(items, (result) => {

@@ -48,10 +48,7 @@ export function counter<A extends Attributes = Attributes>(
  */
 export function observableGauge<A extends Attributes = Attributes>(
   name: string,
-  observe: () =>
-    | number
-    | readonly GaugeObservation<A>[]
-    | Promise<number | readonly GaugeObservation<A>[]>,
+  observe: () => number | readonly GaugeObservation<A>[] | Promise<number | readonly GaugeObservation<A>[]>,
   options: InstrumentOptions = {},
 ): BusinessGauge {
   const instrument = meter().createObservableGauge<A>(name, options);

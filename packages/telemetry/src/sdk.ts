@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { diag } from '@opentelemetry/api';
+import { context, diag } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
 import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
@@ -16,7 +17,7 @@ import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchLogRecordProcessor,
   ConsoleLogRecordExporter,
@@ -105,11 +106,16 @@ function metricReaders(env: TelemetryEnv, st: TelemetryState): IMetricReader[] {
 function logProcessors(env: TelemetryEnv): LogRecordProcessor[] {
   const kind = env.OTEL_LOGS_EXPORTER;
   if (kind.includes('none')) return [];
-  if (kind.includes('console')) return [new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() })];
+  if (kind.includes('console'))
+    return [new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() })];
   const protocol = protocolOf(env, 'logs');
   const exporter: LogRecordExporter = watchExports(
     'logs',
-    protocol === 'grpc' ? new GrpcLogExporter() : protocol === 'http/json' ? new JsonLogExporter() : new ProtoLogExporter(),
+    protocol === 'grpc'
+      ? new GrpcLogExporter()
+      : protocol === 'http/json'
+        ? new JsonLogExporter()
+        : new ProtoLogExporter(),
   );
   return [
     new BatchLogRecordProcessor({
@@ -143,6 +149,8 @@ function instrumentations(): Instrumentation[] {
   return [
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (request) => NOISY_PATHS.has((request.url ?? '/').split('?')[0] ?? '/'),
+      // The OTLP exporters' own requests run with tracing suppressed: no client metrics for them either.
+      ignoreOutgoingRequestHook: () => isTracingSuppressed(context.active()),
     }),
     new UndiciInstrumentation(),
     new PgInstrumentation({ requireParentSpan: true }),
@@ -175,7 +183,7 @@ export function startTelemetry(): TelemetryStatus {
   defaultSemconvStability();
   const traces = traceExporter(env);
   const sdk = new NodeSDK({
-    resource: resourceFromAttributes(baseResourceAttributes(env)),
+    resource: defaultResource().merge(resourceFromAttributes(baseResourceAttributes(env))),
     ...(traces ? { traceExporter: traces } : { spanProcessors: [] }),
     metricReaders: metricReaders(env, st),
     logRecordProcessors: logProcessors(env),
@@ -213,7 +221,8 @@ export function shutdownTelemetry(timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS): Prom
     });
     try {
       const outcome = await Promise.race([st.sdk?.shutdown().then(() => 'done' as const), deadline]);
-      if (outcome === 'timeout') diag.warn(`telemetry: shutdown did not finish within ${timeoutMs} ms, data may be lost`);
+      if (outcome === 'timeout')
+        diag.warn(`telemetry: shutdown did not finish within ${timeoutMs} ms, data may be lost`);
     } catch (error) {
       diag.warn('telemetry: shutdown failed:', error);
     } finally {

@@ -11,6 +11,8 @@ import {
   testServers,
 } from '@demo/infra';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardQueries } from './dashboards.js';
+import { metricNamesIn, startPrometheus } from './prometheus.js';
 import { type FixtureApp, startFixtureApp } from './support.js';
 
 /**
@@ -66,13 +68,15 @@ describe('telemetry pipeline, end to end through the collector', () => {
     expect(await response.json()).toEqual({ hello: 'alice' });
 
     const isProcessQuery = (s: ReceivedSpan) =>
-      s.kind === SPAN_KIND.CLIENT && String(s.attributes['db.statement'] ?? '').includes('processed');
+      s.kind === SPAN_KIND.CLIENT && String(s.attributes['db.query.text'] ?? '').includes('processed');
     const spans = await sink.waitFor(
       'the server, database, publish and process spans of one request',
       async () => ours(await sink.spans()),
       (all) => all.some((s) => s.kind === SPAN_KIND.SERVER) && all.some(isProcessQuery),
-    ).catch(async (e) => { console.log(JSON.stringify((ours(await sink.spans())).map(s=>[s.name,s.kind,s.spanId,s.parentSpanId,s.attributes]))); throw e; });
-    const server = spans.find((s) => s.kind === SPAN_KIND.SERVER && s.attributes['url.path'] === '/greet/alice');
+    );
+    const server = spans.find(
+      (s) => s.kind === SPAN_KIND.SERVER && s.attributes['url.path'] === '/greet/alice',
+    );
     expect(server).toBeDefined();
     if (!server) return;
     const trace = spans.filter((s) => s.traceId === server.traceId);
@@ -89,9 +93,12 @@ describe('telemetry pipeline, end to end through the collector', () => {
     });
 
     // PostgreSQL client span, child of the server span.
-    const query = children(server).find((s) => s.kind === SPAN_KIND.CLIENT && s.attributes['db.system'] === 'postgresql');
-    expect(query?.attributes['db.statement']).toBe('select $1::text as name');
-    expect(query?.attributes['db.name']).toBe(db.name);
+    const query = children(server).find((s) => s.kind === SPAN_KIND.CLIENT && s.name.startsWith('pg.query'));
+    expect(query?.attributes).toMatchObject({
+      'db.system.name': 'postgresql',
+      'db.query.text': 'select $1::text as name',
+      'db.namespace': db.name,
+    });
 
     // Publish (PRODUCER), child of the server span.
     const publish = children(server).find((s) => s.kind === SPAN_KIND.PRODUCER);
@@ -164,7 +171,9 @@ describe('telemetry pipeline, end to end through the collector', () => {
       async () => ours(await sink.metrics()),
       (all) =>
         all.some(isRequestDuration) &&
-        ['messaging.client.sent.messages', 'messaging.process.duration'].every((n) => all.some((m) => m.name === n)),
+        ['messaging.client.sent.messages', 'messaging.process.duration'].every((n) =>
+          all.some((m) => m.name === n),
+        ),
     );
     const duration = metrics.find(isRequestDuration);
     expect(duration).toMatchObject({ unit: 's', type: 'histogram' });
@@ -184,14 +193,17 @@ describe('telemetry pipeline, end to end through the collector', () => {
     expect(sent?.dataPoints.some((p) => p.attributes['messaging.destination.name'] === subject)).toBe(true);
     const processDuration = metrics.find((m) => m.name === 'messaging.process.duration');
     expect(processDuration?.unit).toBe('s');
-    expect(processDuration?.dataPoints.some((p) => p.attributes['messaging.consumer.group.name'] === `${domain}-greeter`)).toBe(
-      true,
-    );
+    expect(
+      processDuration?.dataPoints.some(
+        (p) => p.attributes['messaging.consumer.group.name'] === `${domain}-greeter`,
+      ),
+    ).toBe(true);
   });
 
   it('serves the same metrics for scraping on the optional Prometheus endpoint', async () => {
     const text = await (await fetch(`http://127.0.0.1:${prometheusPort}/metrics`)).text();
-    expect(text).toMatch(/^http_server_request_duration_seconds_bucket\{.*http_route="\/greet\/:name"/m);
+    // The JS Prometheus exporter adds no unit suffix (`_seconds`): see the package README.
+    expect(text).toMatch(/^http_server_request_duration_bucket\{.*http_route="\/greet\/:name"/m);
     expect(text).toMatch(/^demo_users_created_total/m);
   });
 
@@ -215,7 +227,9 @@ describe('telemetry pipeline, end to end through the collector', () => {
       (all) => wanted.every((n) => all.some((m) => m.name === n)),
     );
     const orders = metrics.filter((m) => m.name === 'demo.orders').flatMap((m) => m.dataPoints);
-    expect(new Set(orders.map((p) => p.attributes.outcome))).toEqual(new Set(['confirmed', 'rejected', 'cancelled']));
+    expect(new Set(orders.map((p) => p.attributes.outcome))).toEqual(
+      new Set(['confirmed', 'rejected', 'cancelled']),
+    );
     const stock = metrics.find((m) => m.name === 'demo.stock.available');
     expect(stock?.dataPoints[0]).toMatchObject({ value: 7, attributes: { sku: 'SKU-1' } });
   });
@@ -244,4 +258,63 @@ describe('telemetry pipeline, end to end through the collector', () => {
     expect(record?.severityText).toBe('error');
     expect(record?.traceId).toMatch(/^[0-9a-f]{32}$/);
   });
+
+  it('every metric the dashboards query is one the services really emitted, as Prometheus names it', async () => {
+    const prometheus = await startPrometheus();
+    try {
+      // What the collector exported for this service, pushed into a real Prometheus running
+      // otel/prometheus.yml over its OTLP receiver: the names are Prometheus's own translation.
+      const requests = (await (await fetch(`${sink.url}/received/metrics`)).json()) as OtlpMetricsRequest[];
+      let pushed = 0;
+      for (const request of requests) {
+        const resourceMetrics = (request.resourceMetrics ?? []).filter((rm) =>
+          rm.resource?.attributes?.some(
+            (a) => a.key === 'service.name' && a.value?.stringValue === serviceName,
+          ),
+        );
+        if (resourceMetrics.length === 0) continue;
+        const response = await fetch(`${prometheus.url}/api/v1/otlp/v1/metrics`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ resourceMetrics }),
+        });
+        expect(response.status, await response.text()).toBe(200);
+        pushed++;
+      }
+      expect(pushed).toBeGreaterThan(0);
+      const emitted = new Set(
+        ((await (await fetch(`${prometheus.url}/api/v1/label/__name__/values`)).json()) as { data: string[] })
+          .data,
+      );
+
+      const queries = dashboardQueries();
+      expect(queries.length).toBeGreaterThan(20);
+      const used = new Set(
+        queries.flatMap((q) => metricNamesIn(q.expr).map((name) => `${name} (${q.where})`)),
+      );
+      const missing = [...used].filter((entry) => !emitted.has(entry.split(' ')[0] ?? ''));
+      expect(missing, `emitted: ${[...emitted].sort().join(', ')}`).toEqual([]);
+
+      // promote_resource_attributes: service_name is a label, so the dashboards' filter works.
+      const query = encodeURIComponent(
+        `http_server_request_duration_seconds_count{service_name="${serviceName}"}`,
+      );
+      const result = (await (await fetch(`${prometheus.url}/api/v1/query?query=${query}`)).json()) as {
+        data: { result: { metric: Record<string, string> }[] };
+      };
+      expect(result.data.result[0]?.metric).toMatchObject({
+        http_route: '/greet/:name',
+        http_request_method: 'GET',
+        http_response_status_code: '200',
+        service_name: serviceName,
+        job: `demo-platform/${serviceName}`,
+      });
+    } finally {
+      await prometheus.stop();
+    }
+  });
 });
+
+interface OtlpMetricsRequest {
+  resourceMetrics?: { resource?: { attributes?: { key: string; value?: { stringValue?: string } }[] } }[];
+}

@@ -43,7 +43,10 @@ export async function startFixtureApp(env: NodeJS.ProcessEnv): Promise<FixtureAp
     err += chunk.toString('utf8');
   });
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`fixture app did not start in time:\n${out}\n${err}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`fixture app did not start in time:\n${out}\n${err}`)),
+      30_000,
+    );
     child.once('message', (message: { port?: number }) => {
       clearTimeout(timer);
       if (message.port) resolve(message.port);
