@@ -1,0 +1,22 @@
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import * as schema from './schema.js';
+
+export type Database = NodePgDatabase<typeof schema>;
+
+export interface DatabaseClient {
+  pool: pg.Pool;
+  db: Database;
+}
+
+/** A connection pool and the drizzle database over it. Connections open lazily, on first use. */
+export function connectDatabase(
+  url: string,
+  onIdleError: (error: Error) => void,
+  options: { max?: number } = {},
+): DatabaseClient {
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+  // An idle connection that breaks (server restart) must not crash the process: the pool replaces it.
+  pool.on('error', onIdleError);
+  return { pool, db: drizzle({ client: pool, schema }) };
+}

@@ -1,0 +1,64 @@
+import { Bus } from '@demo/bus';
+import { PostgresOutboxStore } from '@demo/bus/postgres';
+import { streams } from '@demo/contracts';
+import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
+import { counter, createLogger, shutdownTelemetry } from '@demo/telemetry';
+import { connectDatabase } from './db/client.js';
+import { migrateDatabase } from './db/migrate.js';
+import { outbox } from './db/schema.js';
+import { UserRepository } from './db/users-repository.js';
+import { loadEnv } from './env.js';
+import { subscribeOrderOutcomes } from './events/order-outcomes.js';
+import { createOutboxRelay, publishAfterCommit } from './events/publishing.js';
+import { readinessChecks } from './http/readiness.js';
+import { userRoutes } from './http/users.js';
+
+/** Composition root: env → logger → database → bus → outbox relay → HTTP → shutdown. */
+async function main(): Promise<void> {
+  const env = loadEnv();
+  const logger = createLogger();
+
+  await migrateDatabase(env.DATABASE_URL);
+  logger.info('database migrated');
+  const { pool, db } = connectDatabase(env.DATABASE_URL, (err) =>
+    logger.warn({ err }, 'idle PostgreSQL connection failed'),
+  );
+
+  const bus = await Bus.connect({ name: 'user-service', servers: env.NATS_URL, logger });
+  await bus.provision(streams);
+
+  const store = new PostgresOutboxStore(db, outbox);
+  const relay = createOutboxRelay(bus, store, logger.child({ component: 'outbox' }));
+  const users = new UserRepository(db, publishAfterCommit(relay, logger, env.FAULT_CRASH_AFTER_COMMIT));
+  await subscribeOrderOutcomes(bus, users);
+  relay.start();
+
+  const usersCreated = counter('demo.users.created', { unit: '{user}', description: 'Users registered' });
+
+  const http = createHttpServer(
+    createApp({
+      routes: userRoutes({ users, usersCreated }),
+      logger,
+      readiness: readinessChecks(pool, bus),
+    }),
+  );
+  const address = await http.listen(env.PORT);
+  logger.info({ port: address.port }, 'user-service listening');
+
+  gracefulShutdown({
+    http,
+    logger,
+    steps: [
+      { name: 'outbox relay', run: () => relay.stop() },
+      { name: 'bus', run: () => bus.close() },
+      { name: 'telemetry', run: () => shutdownTelemetry() },
+      { name: 'postgres', run: () => pool.end() },
+    ],
+  });
+}
+
+main().catch(async (error: unknown) => {
+  createLogger().fatal({ err: error }, 'user-service failed to start');
+  await shutdownTelemetry().catch(() => {});
+  process.exit(1);
+});
