@@ -5,11 +5,16 @@
  * into the cache, started on loopback with data under .infra/ (git-ignored).
  */
 
+import { createDatabases } from './databases.js';
 import { type Component, ensureInstalled, install } from './install.js';
 import type { ServerRecord } from './local/types.js';
 import { binaries, cacheDir, stateDir } from './paths.js';
 import { probeHttp, probeMongo, probeNats, probePostgres } from './probes.js';
+import { SERVER_VARIABLES } from './resolve.js';
 import { DEFAULT_PORTS, readStack, running, stackEnv, startStack, stopStack } from './stack.js';
+
+/** The PostgreSQL databases of the services (docker compose creates the same ones). */
+const SERVICE_DATABASES = ['users', 'inventory'];
 
 const COMPONENTS: Component[] = ['nats-server', 'nats', 'ferretdb', 'otelcol', 'prometheus'];
 
@@ -70,6 +75,12 @@ async function main(): Promise<number> {
       return 0;
     }
     case 'up': {
+      if (SERVER_VARIABLES.every((name) => process.env[name])) {
+        console.log(
+          'servers are configured by the environment (NATS_URL, DATABASE_URL, ...): not starting local ones',
+        );
+        return 0;
+      }
       const existing = readStack(stateDir);
       if (existing?.servers.some(running)) {
         console.log('local servers already run:');
@@ -79,6 +90,7 @@ async function main(): Promise<number> {
       }
       await ensureInstalled(['nats-server', 'nats', 'ferretdb', 'otelcol']);
       const stack = await startStack({ dir: stateDir, ports: DEFAULT_PORTS, overlay: 'local' });
+      await createDatabases(stackEnv(stack).DATABASE_URL ?? '', SERVICE_DATABASES);
       console.log(`local servers started (data and logs in ${stateDir}):`);
       await status();
       printEnv(stackEnv(stack));

@@ -15,13 +15,13 @@ export type {
 export { OtlpSinkClient, SPAN_KIND } from './otlp-sink-client.js';
 export { binaries, cacheDir, readVersions, repoRoot, stateDir } from './paths.js';
 export { freePort } from './ports.js';
-export { startService, startTestNats } from './service-process.js';
 export { probeHttp, probeMongo, probeNats, probePostgres } from './probes.js';
 export { isAlive, spawnDaemon, stopProcess, waitUntil } from './process.js';
 export type { ResolvedServers } from './resolve.js';
 export { HOW_TO_GET_SERVERS, resolveServers, SERVER_VARIABLES } from './resolve.js';
+export type { ServiceProcess, StartServiceOptions, TestNats } from './service-process.js';
+export { startService, startTestNats } from './service-process.js';
 export type { Stack, StackOptions, StackPorts } from './stack.js';
 export { DEFAULT_PORTS, readStack, stackEnv, startStack, stopStack } from './stack.js';
 export type { TestDatabase, TestServers } from './testing.js';
-export type { ServiceProcess, StartServiceOptions, TestNats } from './service-process.js';
 export { createTestDatabase, otlpSink, testServers, uniqueName } from './testing.js';

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNats } from './local/nats.js';
+import { repoRoot } from './paths.js';
 import { freePort } from './ports.js';
 import { stopProcess, waitUntil } from './process.js';
-import { repoRoot } from './paths.js';
 
 export interface TestNats {
   url: string;
