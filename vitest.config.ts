@@ -6,6 +6,6 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'services/*'],
+    projects: ['packages/*', 'services/*', 'tests/*', 'tools/*', 'deploy'],
   },
 });

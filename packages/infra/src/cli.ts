@@ -16,7 +16,7 @@ import { DEFAULT_PORTS, readStack, running, stackEnv, startStack, stopStack } fr
 /** The PostgreSQL databases of the services (docker compose creates the same ones). */
 const SERVICE_DATABASES = ['users', 'inventory'];
 
-const COMPONENTS: Component[] = ['nats-server', 'nats', 'ferretdb', 'otelcol', 'prometheus'];
+const COMPONENTS: Component[] = ['nats-server', 'nats', 'ferretdb', 'otelcol', 'prometheus', 'kustomize'];
 
 async function probe(server: ServerRecord): Promise<string> {
   switch (server.name) {
