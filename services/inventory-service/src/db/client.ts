@@ -1,0 +1,40 @@
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import * as schema from './schema.js';
+
+export type Database = NodePgDatabase<typeof schema>;
+/** A transaction of `Database`: what repositories write through inside `db.transaction()`. */
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+export interface Postgres {
+  pool: pg.Pool;
+  db: Database;
+}
+
+/**
+ * A pool and its drizzle database. The pool is sized for the handlers that hold a connection
+ * at once (8 reservations, the read model, the relay) plus HTTP requests.
+ */
+export function connectPostgres(
+  url: string,
+  onError: (error: Error) => void,
+  options: { max?: number } = {},
+): Postgres {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 16,
+    application_name: 'inventory-service',
+  });
+  // An idle client that loses its connection emits here; without a listener the process would crash.
+  pool.on('error', onError);
+  return { pool, db: drizzle({ client: pool, schema }) };
+}
+
+/** SQLSTATE 23505 anywhere in the cause chain (drizzle wraps the driver's error), optionally for one constraint. */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const { code, constraint: name } = e as Error & { code?: unknown; constraint?: unknown };
+    if (code === '23505') return constraint === undefined || name === constraint;
+  }
+  return false;
+}

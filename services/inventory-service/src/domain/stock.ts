@@ -1,0 +1,129 @@
+import type { OrderLine, StockRejectionReason } from '@demo/contracts';
+import { fromCents, toCents } from './money.js';
+
+/** The stock of one SKU as a reservation sees it (the locked row). */
+export interface Stock {
+  sku: string;
+  available: number;
+  reserved: number;
+  unitPrice: number;
+}
+
+/** One reserved line: the SKU, how many, at which price. */
+export interface ReservedLine {
+  sku: string;
+  quantity: number;
+  unitPrice: number;
+}
+
+/** A line that could not be reserved and what was available then (0 for an unknown SKU). */
+export interface RejectedLine {
+  sku: string;
+  quantity: number;
+  available: number;
+}
+
+/** The stock of a SKU after a change, and the change of its available units. */
+export interface StockChange {
+  sku: string;
+  available: number;
+  reserved: number;
+  change: number;
+}
+
+export type ReservationPlan =
+  | { outcome: 'reserved'; lines: ReservedLine[]; total: number; changes: StockChange[] }
+  | { outcome: 'rejected'; reason: StockRejectionReason; lines: RejectedLine[] };
+
+/**
+ * Lines of the same SKU merged into one (first-seen order), so an order that names a SKU twice
+ * reserves the sum once.
+ */
+export function mergeLines(lines: readonly OrderLine[]): OrderLine[] {
+  const merged = new Map<string, number>();
+  for (const { sku, quantity } of lines) merged.set(sku, (merged.get(sku) ?? 0) + quantity);
+  return [...merged].map(([sku, quantity]) => ({ sku, quantity }));
+}
+
+/** The distinct SKUs of an order, sorted: the order in which their rows are locked. */
+export function lockOrder(lines: readonly OrderLine[]): string[] {
+  return [...new Set(lines.map((l) => l.sku))].sort();
+}
+
+/**
+ * All or nothing: every line reserved, or the order refused. An unknown SKU refuses it as
+ * `unknown_sku` (listing the unknown lines); otherwise any line short of stock refuses it as
+ * `insufficient_stock` (listing the short lines). Stock is described, never changed, here.
+ */
+export function planReservation(lines: readonly OrderLine[], stock: readonly Stock[]): ReservationPlan {
+  const bySku = new Map(stock.map((s) => [s.sku, s]));
+  const wanted = mergeLines(lines);
+
+  const unknown = wanted.filter((line) => !bySku.has(line.sku));
+  if (unknown.length > 0) {
+    return {
+      outcome: 'rejected',
+      reason: 'unknown_sku',
+      lines: unknown.map((line) => ({ ...line, available: 0 })),
+    };
+  }
+
+  const short = wanted.flatMap((line) => {
+    const { available } = bySku.get(line.sku) as Stock;
+    return line.quantity > available ? [{ ...line, available }] : [];
+  });
+  if (short.length > 0) return { outcome: 'rejected', reason: 'insufficient_stock', lines: short };
+
+  let totalCents = 0;
+  const reserved: ReservedLine[] = [];
+  const changes: StockChange[] = [];
+  for (const line of wanted) {
+    const item = bySku.get(line.sku) as Stock;
+    totalCents += line.quantity * toCents(item.unitPrice);
+    reserved.push({ sku: line.sku, quantity: line.quantity, unitPrice: item.unitPrice });
+    changes.push({
+      sku: line.sku,
+      available: item.available - line.quantity,
+      reserved: item.reserved + line.quantity,
+      change: -line.quantity,
+    });
+  }
+  return { outcome: 'reserved', lines: reserved, total: fromCents(totalCents), changes };
+}
+
+/** Thrown when stock does not hold what a reservation says it holds: a broken invariant, never retried away. */
+export class StockInvariantError extends Error {
+  override readonly name = 'StockInvariantError';
+  constructor(
+    readonly sku: string,
+    detail: string,
+  ) {
+    super(`stock of ${sku} is inconsistent: ${detail}`);
+  }
+}
+
+/** The stock after returning a reservation's lines: available up, reserved down, by each quantity. */
+export function planRelease(lines: readonly OrderLine[], stock: readonly Stock[]): StockChange[] {
+  const bySku = new Map(stock.map((s) => [s.sku, s]));
+  return mergeLines(lines).map((line) => {
+    const item = bySku.get(line.sku);
+    if (!item) throw new StockInvariantError(line.sku, 'a reserved SKU no longer exists');
+    if (item.reserved < line.quantity) {
+      throw new StockInvariantError(
+        line.sku,
+        `releasing ${line.quantity} but only ${item.reserved} are reserved`,
+      );
+    }
+    return {
+      sku: line.sku,
+      available: item.available + line.quantity,
+      reserved: item.reserved - line.quantity,
+      change: line.quantity,
+    };
+  });
+}
+
+/** Whether a stock level counts as low: at or below the threshold. */
+export function isLowStock(available: number, threshold: number): boolean {
+  return available <= threshold;
+}

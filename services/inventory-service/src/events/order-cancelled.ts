@@ -1,0 +1,16 @@
+import type { Handler } from '@demo/bus';
+import type { OrderCancelled } from '@demo/contracts';
+import type { BusinessCounter } from '@demo/telemetry';
+import type { ReservationRepository } from '../db/reservation-repository.js';
+
+/** `orders.cancelled` → return the order's reserved stock, once (`inventory.released`). */
+export function onOrderCancelled(
+  reservations: ReservationRepository,
+  outcomes: BusinessCounter<{ outcome: string }>,
+): Handler<typeof OrderCancelled> {
+  return async (order, ctx) => {
+    const result = await reservations.release(order.orderId, order.reason);
+    if (result.outcome === 'released') outcomes.add(1, { outcome: 'released' });
+    ctx.logger.info({ orderId: order.orderId, ...result }, 'order cancellation processed');
+  };
+}

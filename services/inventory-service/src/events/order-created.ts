@@ -1,0 +1,16 @@
+import type { Handler } from '@demo/bus';
+import type { OrderCreated } from '@demo/contracts';
+import type { BusinessCounter } from '@demo/telemetry';
+import type { ReservationRepository } from '../db/reservation-repository.js';
+
+/** `orders.created` → reserve every line or refuse the order (`inventory.reserved` / `inventory.rejected`). */
+export function onOrderCreated(
+  reservations: ReservationRepository,
+  outcomes: BusinessCounter<{ outcome: string }>,
+): Handler<typeof OrderCreated> {
+  return async (order, ctx) => {
+    const result = await reservations.reserve(order);
+    if (result.outcome !== 'duplicate') outcomes.add(1, { outcome: result.outcome });
+    ctx.logger.info({ orderId: order.orderId, ...result }, 'order processed');
+  };
+}

@@ -1,0 +1,15 @@
+import type { Handler } from '@demo/bus';
+import type { InventoryStockChanged } from '@demo/contracts';
+import type { StockLevelRepository } from '../db/stock-level-repository.js';
+
+/** `inventory.stock-changed` (our own) → the MongoDB stock level of the SKU and its movement history. */
+export function onStockChanged(stockLevels: StockLevelRepository): Handler<typeof InventoryStockChanged> {
+  return async (change, ctx) => {
+    const moved = await stockLevels.apply(change, {
+      eventId: ctx.eventId,
+      streamSequence: ctx.streamSequence,
+      time: ctx.time,
+    });
+    if (!moved) ctx.logger.info({ sku: change.sku }, 'stale stock change: a newer one is applied already');
+  };
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { decodeCursor } from '../domain/cursor.js';
+
+/** An opaque `cursor` from a previous page's `nextCursor`, decoded to its key, then parsed by `key`. */
+export function cursorParam<T extends z.ZodType<unknown, string>>(key: T) {
+  return z
+    .string()
+    .transform((cursor, ctx) => {
+      const decoded = decodeCursor(cursor);
+      if (decoded === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'not a cursor from a previous page' });
+        return z.NEVER;
+      }
+      return decoded;
+    })
+    .pipe(key)
+    .optional();
+}
+
+/** `limit` (1..100, default 20) and `cursor` (a SKU inside). */
+export const pageQuery = {
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: cursorParam(z.string()),
+};
+
+/** A boolean query flag: `true` or `false`, nothing else. */
+export const booleanFlag = z.enum(['true', 'false']).transform((v) => v === 'true');

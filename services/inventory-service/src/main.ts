@@ -1,0 +1,93 @@
+import { Bus, OutboxRelay } from '@demo/bus';
+import { PostgresOutboxStore } from '@demo/bus/postgres';
+import {
+  InventoryRejected,
+  InventoryReleased,
+  InventoryReserved,
+  InventoryStockChanged,
+  streams,
+} from '@demo/contracts';
+import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
+import { createLogger, type Logger, shutdownTelemetry } from '@demo/telemetry';
+import { afterCommit } from './after-commit.js';
+import { connectPostgres } from './db/client.js';
+import { InventoryRepository } from './db/inventory-repository.js';
+import { runMigrations } from './db/migrate.js';
+import { connectMongo } from './db/mongo.js';
+import { ReservationRepository } from './db/reservation-repository.js';
+import { outbox } from './db/schema.js';
+import { StockLevelRepository } from './db/stock-level-repository.js';
+import { readEnv } from './env.js';
+import { SERVICE, subscribeAll } from './events/subscriptions.js';
+import { inventoryRoutes } from './http/inventory-routes.js';
+import { readinessChecks } from './http/readiness.js';
+import { stockLevelRoutes } from './http/stock-level-routes.js';
+import { registerMetrics } from './metrics.js';
+
+/** The events this service writes to its outbox, for the relay. */
+const PRODUCES = [InventoryReserved, InventoryRejected, InventoryReleased, InventoryStockChanged];
+const CONSUMERS = 3;
+
+async function main(logger: Logger): Promise<void> {
+  const env = readEnv();
+
+  const postgres = connectPostgres(env.DATABASE_URL, (err) =>
+    logger.error({ err }, 'idle PostgreSQL client error'),
+  );
+  await runMigrations(postgres.pool);
+  logger.info({}, 'PostgreSQL migrations applied');
+  const mongo = await connectMongo(env.MONGODB_URL, env.MONGODB_DATABASE);
+  const stockLevels = new StockLevelRepository(mongo.db, env.LOW_STOCK_THRESHOLD);
+  await stockLevels.ensureIndexes();
+
+  const bus = await Bus.connect({ name: SERVICE, servers: env.NATS_URL, logger });
+  await bus.provision(streams);
+
+  const relay = new OutboxRelay({
+    publisher: bus,
+    store: new PostgresOutboxStore(postgres.db, outbox),
+    contracts: PRODUCES,
+    logger,
+    sweepIntervalMs: 2_000,
+  });
+  const committed = afterCommit({
+    notify: () => relay.notify(),
+    crashAfterCommit: env.FAULT_CRASH_AFTER_COMMIT,
+    logger,
+  });
+  const items = new InventoryRepository(postgres.db, committed);
+  const reservations = new ReservationRepository(postgres.db, committed);
+  const metrics = registerMetrics(items);
+
+  await subscribeAll(bus, { reservations, stockLevels, outcomes: metrics.reservations });
+  // Started after the bus: its first pass publishes what a crash left in the outbox.
+  relay.start();
+
+  const http = createHttpServer(
+    createApp({
+      routes: [...inventoryRoutes(items), ...stockLevelRoutes(stockLevels)],
+      logger,
+      readiness: readinessChecks({ pool: postgres.pool, mongo: mongo.db, bus, consumers: CONSUMERS }),
+    }),
+  );
+  const address = await http.listen(env.PORT);
+  logger.info({ port: address.port }, 'inventory-service listening');
+
+  gracefulShutdown({
+    http,
+    logger,
+    steps: [
+      { name: 'outbox relay', run: () => relay.stop() },
+      { name: 'bus', run: () => bus.close() },
+      { name: 'telemetry', run: () => shutdownTelemetry() },
+      { name: 'postgres', run: () => postgres.pool.end() },
+      { name: 'mongodb', run: () => mongo.client.close() },
+    ],
+  });
+}
+
+const logger = createLogger({ service: SERVICE });
+main(logger).catch((err: unknown) => {
+  logger.fatal({ err }, 'inventory-service failed to start');
+  process.exit(1);
+});
