@@ -1,0 +1,122 @@
+import type { PendingEvent } from '@demo/bus';
+import type { Filter } from 'mongodb';
+import type { OrderCursor } from '../domain/cursor.js';
+import type { Order, OrderStatus, Transition } from '../domain/order.js';
+import type { DocumentLocks } from './document-locks.js';
+import type { Collections, OrderDocument, OutboxEntry } from './schema.js';
+
+export interface ListOrders {
+  userId?: string;
+  status?: OrderStatus;
+  limit: number;
+  /** Start after this order (newest first). */
+  after?: OrderCursor;
+}
+
+/** The lock key of an order document's writes. */
+export const orderLock = (orderId: string) => `orders:${orderId}`;
+
+/** Reads leave the outbox in the database: it never reaches the domain or the API. */
+const withoutOutbox = { outbox: 0 } as const;
+
+function toOrder(doc: Omit<OrderDocument, 'outbox'>): Order {
+  const order: Order = {
+    id: doc._id,
+    userId: doc.userId,
+    items: doc.items.map(({ sku, quantity }) => ({ sku, quantity })),
+    status: doc.status,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+  if (doc.reason !== undefined) order.reason = doc.reason;
+  if (doc.total !== undefined) order.total = doc.total;
+  return order;
+}
+
+function toOutboxEntry(event: PendingEvent, now: Date): OutboxEntry {
+  return {
+    id: event.id,
+    subject: event.subject,
+    data: event.data,
+    traceContext: event.traceContext,
+    createdAt: event.createdAt ?? now,
+  };
+}
+
+export class OrdersRepository {
+  constructor(
+    private readonly collections: Pick<Collections, 'orders'>,
+    /** Shared with the outbox store: every write to an order document goes through it. */
+    private readonly locks: DocumentLocks,
+  ) {}
+
+  private get orders() {
+    return this.collections.orders;
+  }
+
+  /** Stores a new order together with the event announcing it: one insert, atomic. */
+  async insert(order: Order, event: PendingEvent): Promise<void> {
+    await this.orders.insertOne({
+      _id: order.id,
+      userId: order.userId,
+      items: order.items,
+      status: order.status,
+      createdAt: order.createdAt,
+      updatedAt: order.updatedAt,
+      outbox: [toOutboxEntry(event, order.createdAt)],
+    });
+  }
+
+  async find(id: string): Promise<Order | null> {
+    const doc = await this.orders.findOne({ _id: id }, { projection: withoutOutbox });
+    return doc === null ? null : toOrder(doc);
+  }
+
+  /** Newest first. Ask for `limit + 1` to learn whether a next page exists. */
+  async list({ userId, status, limit, after }: ListOrders): Promise<Order[]> {
+    const filter: Filter<OrderDocument> = {};
+    if (userId !== undefined) filter.userId = userId;
+    if (status !== undefined) filter.status = status;
+    if (after !== undefined) {
+      filter.$or = [
+        { createdAt: { $lt: after.createdAt } },
+        { createdAt: after.createdAt, _id: { $lt: after.id } },
+      ];
+    }
+    const docs = await this.orders
+      .find(filter, { projection: withoutOutbox })
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(limit)
+      .toArray();
+    return docs.map(toOrder);
+  }
+
+  /** The user's orders still waiting for their outcome, oldest first. */
+  async pendingOf(userId: string): Promise<Order[]> {
+    const docs = await this.orders
+      .find({ userId, status: 'PENDING' }, { projection: withoutOutbox })
+      .sort({ createdAt: 1, _id: 1 })
+      .toArray();
+    return docs.map(toOrder);
+  }
+
+  /**
+   * Applies `change` and queues `event` in one `findOneAndUpdate`, guarded on the status the
+   * change starts from. Null when the order was not in that status (already moved by another
+   * event, or by a concurrent handler): then nothing was written.
+   */
+  async apply(orderId: string, change: Transition, event: PendingEvent, now: Date): Promise<Order | null> {
+    const set: Partial<OrderDocument> = { status: change.status, updatedAt: now };
+    if (change.reason !== undefined) set.reason = change.reason;
+    if (change.total !== undefined) set.total = change.total;
+    const doc = await this.locks.run(orderLock(orderId), () =>
+      this.orders.findOneAndUpdate(
+        { _id: orderId, status: change.from },
+        { $set: set, $push: { outbox: toOutboxEntry(event, now) } },
+        // No projection here: FerretDB 1.x does not implement one for findAndModify.
+        { returnDocument: 'after' },
+      ),
+    );
+    return doc === null ? null : toOrder(doc);
+  }
+}

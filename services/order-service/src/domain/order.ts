@@ -1,0 +1,117 @@
+import type {
+  OrderCancellationReason,
+  OrderCancelledData,
+  OrderConfirmedData,
+  OrderCreatedData,
+  OrderLine,
+  OrderRejectedData,
+  StockRejectionReason,
+} from '@demo/contracts';
+
+/**
+ * The order and its part in the saga, as pure rules: no driver, no bus, no HTTP. An order is
+ * placed `PENDING`; exactly one outcome moves it on, and a settled order never moves again.
+ */
+
+export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export type OrderReason = StockRejectionReason | OrderCancellationReason;
+
+export interface Order {
+  id: string;
+  userId: string;
+  items: OrderLine[];
+  status: OrderStatus;
+  /** Why the order was rejected or cancelled. */
+  reason?: OrderReason;
+  /** What the reserved stock costs, once confirmed. */
+  total?: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What the rest of the saga tells an order. */
+export type OrderSignal =
+  | { type: 'stock-reserved'; total: number }
+  | { type: 'stock-rejected'; reason: StockRejectionReason }
+  | { type: 'user-deleted' };
+
+/** An event this service announces: its subject and the payload its contract defines. */
+export type OrderEvent =
+  | { subject: 'orders.created'; data: OrderCreatedData }
+  | { subject: 'orders.confirmed'; data: OrderConfirmedData }
+  | { subject: 'orders.rejected'; data: OrderRejectedData }
+  | { subject: 'orders.cancelled'; data: OrderCancelledData };
+
+/** The outcomes the `demo.orders` metric counts. */
+export type OrderOutcome = 'confirmed' | 'rejected' | 'cancelled';
+
+/** A change an order accepts, and the event that announces it. */
+export interface Transition {
+  /** The status the change applies to: the write is guarded on it (compare and set). */
+  from: OrderStatus;
+  status: OrderStatus;
+  reason?: OrderReason;
+  total?: number;
+  outcome: OrderOutcome;
+  event: OrderEvent;
+}
+
+export interface PlaceOrder {
+  id: string;
+  userId: string;
+  items: readonly OrderLine[];
+  now: Date;
+}
+
+/** A new order, `PENDING`, and the `orders.created` event that announces it. */
+export function placeOrder({ id, userId, items, now }: PlaceOrder): { order: Order; event: OrderEvent } {
+  const lines = items.map(({ sku, quantity }) => ({ sku, quantity }));
+  return {
+    order: { id, userId, items: lines, status: 'PENDING', createdAt: now, updatedAt: now },
+    event: {
+      subject: 'orders.created',
+      data: { orderId: id, userId, items: lines.map((line) => ({ ...line })), createdAt: now.toISOString() },
+    },
+  };
+}
+
+/**
+ * The change `signal` makes to `order`, or null when it makes none: only a `PENDING` order
+ * moves, so a redelivered or late signal (stock reserved for an order already cancelled)
+ * changes nothing and announces nothing.
+ */
+export function transition(
+  order: Pick<Order, 'id' | 'userId' | 'status'>,
+  signal: OrderSignal,
+): Transition | null {
+  if (order.status !== 'PENDING') return null;
+  const ids = { orderId: order.id, userId: order.userId };
+  switch (signal.type) {
+    case 'stock-reserved':
+      return {
+        from: order.status,
+        status: 'CONFIRMED',
+        total: signal.total,
+        outcome: 'confirmed',
+        event: { subject: 'orders.confirmed', data: { ...ids, total: signal.total } },
+      };
+    case 'stock-rejected':
+      return {
+        from: order.status,
+        status: 'REJECTED',
+        reason: signal.reason,
+        outcome: 'rejected',
+        event: { subject: 'orders.rejected', data: { ...ids, reason: signal.reason } },
+      };
+    case 'user-deleted':
+      return {
+        from: order.status,
+        status: 'CANCELLED',
+        reason: 'user_deleted',
+        outcome: 'cancelled',
+        event: { subject: 'orders.cancelled', data: { ...ids, reason: 'user_deleted' } },
+      };
+  }
+}

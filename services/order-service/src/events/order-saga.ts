@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import type { BusLogger } from '@demo/bus';
+import type { OrderLine } from '@demo/contracts';
+import type { BusinessCounter } from '@demo/telemetry';
+import type { CustomersRepository } from '../db/customers-repository.js';
+import type { OrdersRepository } from '../db/orders-repository.js';
+import { mayOrder } from '../domain/customer.js';
+import { type Order, type OrderOutcome, type OrderSignal, placeOrder, transition } from '../domain/order.js';
+import { type AfterCommit, toPendingEvent } from './publishing.js';
+
+/** The user may not order: never announced by `users.created`, or deleted. */
+export class UnknownCustomerError extends Error {
+  override readonly name = 'UnknownCustomerError';
+  constructor(
+    readonly userId: string,
+    readonly deleted: boolean,
+  ) {
+    super(deleted ? `user ${userId} was deleted` : `user ${userId} is not a known customer`);
+  }
+}
+
+export interface OrderSagaDeps {
+  orders: OrdersRepository;
+  customers: CustomersRepository;
+  afterCommit: AfterCommit;
+  /** `demo.orders`, by outcome. */
+  outcomes: BusinessCounter<{ outcome: OrderOutcome }>;
+  logger: BusLogger;
+  clock?: () => Date;
+}
+
+/**
+ * This service's part of the order saga: place an order, move it on when the saga says so.
+ * Each step is one atomic write of the new state and its event (the order document's
+ * outbox), then a nudge to the relay.
+ */
+export class OrderSaga {
+  private readonly clock: () => Date;
+
+  constructor(private readonly deps: OrderSagaDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  /**
+   * Stores a new `PENDING` order with its `orders.created` event, for a customer who may
+   * order (else `UnknownCustomerError`).
+   */
+  async place(input: { userId: string; items: readonly OrderLine[] }): Promise<Order> {
+    const customer = await this.deps.customers.find(input.userId);
+    if (!mayOrder(customer)) throw new UnknownCustomerError(input.userId, customer?.deletedAt !== undefined);
+    const { order, event } = placeOrder({ id: randomUUID(), ...input, now: this.clock() });
+    const pending = toPendingEvent(event);
+    await this.deps.orders.insert(order, pending);
+    this.deps.afterCommit([pending]);
+    // `users.deleted` may have been handled between the check above and the insert, its search
+    // for pending orders missing this one. Both sides write before they read, so at least one
+    // sees the other: here, cancel the order as the handler would have.
+    if (!mayOrder(await this.deps.customers.find(input.userId))) {
+      await this.advance(order.id, { type: 'user-deleted' });
+      return (await this.deps.orders.find(order.id)) ?? order;
+    }
+    return order;
+  }
+
+  /**
+   * Applies `signal` to the order: the domain decides whether it moves, the write is guarded
+   * on the status it moves from. The moved order, or null when nothing changed (an unknown
+   * order, an order already settled, or a concurrent writer that came first).
+   */
+  async advance(orderId: string, signal: OrderSignal, logger = this.deps.logger): Promise<Order | null> {
+    const order = await this.deps.orders.find(orderId);
+    if (order === null) {
+      logger.warn({ orderId, signal: signal.type }, 'no such order; signal ignored');
+      return null;
+    }
+    return this.applyTo(order, signal, logger);
+  }
+
+  /** Cancels every `PENDING` order of a deleted user; answers those it cancelled. */
+  async cancelPendingOf(userId: string, logger = this.deps.logger): Promise<Order[]> {
+    const cancelled: Order[] = [];
+    for (const order of await this.deps.orders.pendingOf(userId)) {
+      const moved = await this.applyTo(order, { type: 'user-deleted' }, logger);
+      if (moved !== null) cancelled.push(moved);
+    }
+    return cancelled;
+  }
+
+  private async applyTo(order: Order, signal: OrderSignal, logger: BusLogger): Promise<Order | null> {
+    const change = transition(order, signal);
+    if (change === null) {
+      logger.info(
+        { orderId: order.id, status: order.status, signal: signal.type },
+        'order already settled; signal ignored',
+      );
+      return null;
+    }
+    const pending = toPendingEvent(change.event);
+    const moved = await this.deps.orders.apply(order.id, change, pending, this.clock());
+    if (moved === null) {
+      logger.info({ orderId: order.id, signal: signal.type }, 'order moved meanwhile; signal ignored');
+      return null;
+    }
+    this.deps.outcomes.add(1, { outcome: change.outcome });
+    this.deps.afterCommit([pending]);
+    logger.info({ orderId: order.id, status: moved.status, eventId: pending.id }, `order ${change.outcome}`);
+    return moved;
+  }
+}

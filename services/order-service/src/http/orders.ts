@@ -1,0 +1,106 @@
+import { fields } from '@demo/contracts';
+import { HttpProblem, type Route, route } from '@demo/http';
+import { z } from 'zod';
+import type { OrdersRepository } from '../db/orders-repository.js';
+import { decodeCursor, toPage } from '../domain/cursor.js';
+import { ORDER_STATUSES } from '../domain/order.js';
+import { type OrderSaga, UnknownCustomerError } from '../events/order-saga.js';
+import { toOrderJson } from './order-json.js';
+
+/** Lines an order may have. */
+export const MAX_ORDER_LINES = 50;
+/** 50 lines of a few dozen bytes each fit many times over. */
+const ORDER_BODY_LIMIT = 64 * 1024;
+
+const createOrderBody = z.strictObject({
+  userId: fields.id,
+  items: z
+    .array(fields.orderLine.strict())
+    .min(1, { error: 'an order needs at least one item' })
+    .max(MAX_ORDER_LINES, { error: `an order has at most ${MAX_ORDER_LINES} items` })
+    .superRefine((items, ctx) => {
+      const seen = new Set<string>();
+      items.forEach((item, index) => {
+        if (seen.has(item.sku)) {
+          ctx.addIssue({ code: 'custom', path: [index, 'sku'], message: `SKU ${item.sku} is listed twice` });
+        }
+        seen.add(item.sku);
+      });
+    }),
+});
+
+const listQuery = z.object({
+  userId: fields.id.optional(),
+  status: z.enum(ORDER_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z
+    .string()
+    .transform((value, ctx) => {
+      const cursor = decodeCursor(value);
+      if (cursor === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'not a cursor from a previous page (use nextCursor)' });
+        return z.NEVER;
+      }
+      return cursor;
+    })
+    .optional(),
+});
+
+const byId = z.object({ id: fields.id });
+
+export interface OrderRoutesDeps {
+  orders: OrdersRepository;
+  saga: OrderSaga;
+}
+
+export function orderRoutes({ orders, saga }: OrderRoutesDeps): Route[] {
+  return [
+    route({
+      method: 'POST',
+      path: '/api/orders',
+      body: createOrderBody,
+      bodyLimit: ORDER_BODY_LIMIT,
+      handler: async ({ body }) => {
+        try {
+          const order = await saga.place(body);
+          return { status: 201, body: toOrderJson(order), headers: { location: `/api/orders/${order.id}` } };
+        } catch (error) {
+          if (!(error instanceof UnknownCustomerError)) throw error;
+          throw new HttpProblem(422, {
+            type: 'urn:problem-type:unknown-customer',
+            title: 'Unknown customer',
+            detail: error.deleted
+              ? `User ${error.userId} was deleted and cannot order.`
+              : `User ${error.userId} is not a known customer.`,
+            extra: { userId: error.userId },
+          });
+        }
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/orders',
+      query: listQuery,
+      handler: async ({ query }) => {
+        const rows = await orders.list({
+          userId: query.userId,
+          status: query.status,
+          after: query.cursor,
+          limit: query.limit + 1,
+        });
+        const page = toPage(rows, query.limit);
+        return { status: 200, body: { items: page.items.map(toOrderJson), nextCursor: page.next ?? null } };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/orders/:id',
+      params: byId,
+      handler: async ({ params }) => {
+        const order = await orders.find(params.id);
+        if (order === null) throw HttpProblem.notFound(`No order ${params.id}.`);
+        return { status: 200, body: toOrderJson(order) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,130 @@
+import { OrderCancelled, OrderConfirmed, OrderCreated, OrderRejected } from '@demo/contracts';
+import { describe, expect, it } from 'vitest';
+import { DocumentLocks } from '../src/db/document-locks.js';
+import { decodeCursor, encodeCursor, toPage } from '../src/domain/cursor.js';
+import { mayOrder } from '../src/domain/customer.js';
+import { ORDER_STATUSES, type OrderSignal, placeOrder, transition } from '../src/domain/order.js';
+
+const ids = { id: '7d6f0f5e-2a51-4b8e-9d4c-1f2e3a4b5c6d', userId: '0b9e1c2d-3f4a-4b5c-8d6e-7f8091a2b3c4' };
+const contracts = {
+  'orders.created': OrderCreated,
+  'orders.confirmed': OrderConfirmed,
+  'orders.rejected': OrderRejected,
+  'orders.cancelled': OrderCancelled,
+};
+
+describe('placeOrder', () => {
+  it('makes a PENDING order and an orders.created event its contract accepts', () => {
+    const now = new Date('2026-11-24T10:00:00.000Z');
+    const { order, event } = placeOrder({ ...ids, items: [{ sku: 'SKU-1', quantity: 2 }], now });
+    expect(order).toEqual({
+      ...ids,
+      items: [{ sku: 'SKU-1', quantity: 2 }],
+      status: 'PENDING',
+      createdAt: now,
+      updatedAt: now,
+    });
+    expect(event).toEqual({
+      subject: 'orders.created',
+      data: {
+        orderId: ids.id,
+        userId: ids.userId,
+        items: [{ sku: 'SKU-1', quantity: 2 }],
+        createdAt: now.toISOString(),
+      },
+    });
+    expect(OrderCreated.strictSchema.safeParse(event.data).success).toBe(true);
+  });
+});
+
+describe('transition', () => {
+  const pending = { ...ids, status: 'PENDING' as const };
+
+  it.each([
+    [{ type: 'stock-reserved', total: 12.5 }, 'CONFIRMED', 'confirmed', { total: 12.5 }],
+    [{ type: 'stock-rejected', reason: 'unknown_sku' }, 'REJECTED', 'rejected', { reason: 'unknown_sku' }],
+    [{ type: 'user-deleted' }, 'CANCELLED', 'cancelled', { reason: 'user_deleted' }],
+  ] as const)('moves a PENDING order on %o', (signal, status, outcome, payload) => {
+    const change = transition(pending, signal as OrderSignal);
+    expect(change).toMatchObject({ from: 'PENDING', status, outcome, ...payload });
+    expect(change?.event.data).toEqual({ orderId: ids.id, userId: ids.userId, ...payload });
+    const contract = contracts[change?.event.subject ?? 'orders.created'];
+    expect(contract.strictSchema.safeParse(change?.event.data).success).toBe(true);
+  });
+
+  it.each(
+    ORDER_STATUSES.filter((s) => s !== 'PENDING').flatMap((status) =>
+      (
+        [
+          { type: 'stock-reserved', total: 1 },
+          { type: 'stock-rejected', reason: 'insufficient_stock' },
+          { type: 'user-deleted' },
+        ] as const
+      ).map((signal) => [status, signal] as const),
+    ),
+  )('never moves a %s order (signal %o)', (status, signal) => {
+    expect(transition({ ...ids, status }, signal)).toBeNull();
+  });
+});
+
+describe('mayOrder', () => {
+  it('admits only a customer announced by users.created and not deleted', () => {
+    const createdAt = new Date();
+    expect(mayOrder(null)).toBe(false);
+    expect(mayOrder({ userId: ids.userId, createdAt })).toBe(true);
+    expect(mayOrder({ userId: ids.userId, createdAt, deletedAt: new Date() })).toBe(false);
+    expect(mayOrder({ userId: ids.userId, deletedAt: new Date() })).toBe(false);
+  });
+});
+
+describe('cursor', () => {
+  const key = { createdAt: new Date('2026-11-24T10:00:00.123Z'), id: ids.id };
+
+  it('round-trips the page key', () => {
+    expect(decodeCursor(encodeCursor(key))).toEqual(key);
+  });
+
+  it.each([
+    'garbage',
+    '',
+    Buffer.from('{"t":1}').toString('base64url'),
+    Buffer.from(JSON.stringify(['2026-11-24T10:00:00.123Z', 'not-a-uuid'])).toString('base64url'),
+    Buffer.from(JSON.stringify(['yesterday', ids.id])).toString('base64url'),
+  ])('refuses %j', (value) => {
+    expect(decodeCursor(value)).toBeUndefined();
+  });
+
+  it('cuts a page and points past its last row only when more rows exist', () => {
+    const rows = [1, 2, 3].map((n) => ({ createdAt: new Date(n * 1000), id: `${n}` }));
+    expect(toPage(rows, 2)).toEqual({ items: rows.slice(0, 2), next: encodeCursor(rows[1]!) });
+    expect(toPage(rows, 3)).toEqual({ items: rows });
+  });
+});
+
+describe('DocumentLocks', () => {
+  it('runs the work on one key one at a time, in order, and forgets idle keys', async () => {
+    const locks = new DocumentLocks();
+    const log: string[] = [];
+    const step = (name: string, ms: number) =>
+      locks.run('orders:1', async () => {
+        log.push(`start ${name}`);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        log.push(`end ${name}`);
+      });
+    const other = locks.run('orders:2', async () => void log.push('other'));
+    await Promise.all([step('a', 30), step('b', 1), other]);
+    expect(log.filter((entry) => entry !== 'other')).toEqual(['start a', 'end a', 'start b', 'end b']);
+    // Another key does not wait for this one.
+    expect(log.indexOf('other')).toBeLessThan(log.indexOf('end a'));
+    expect(locks.size).toBe(0);
+  });
+
+  it('lets the next run go when one fails', async () => {
+    const locks = new DocumentLocks();
+    const failed = locks.run('k', async () => {
+      throw new Error('boom');
+    });
+    await expect(failed).rejects.toThrow('boom');
+    await expect(locks.run('k', async () => 'next')).resolves.toBe('next');
+  });
+});
