@@ -60,10 +60,12 @@ export class OutboxRelay {
   private again = false;
   private stopped = true;
   private published = 0;
-  private readonly backlogGauge = metrics.getMeter(INSTRUMENTATION_SCOPE).createObservableGauge('demo.bus.outbox.backlog', {
-    unit: '{message}',
-    description: 'Events written to the outbox and not yet published',
-  });
+  private readonly backlogGauge = metrics
+    .getMeter(INSTRUMENTATION_SCOPE)
+    .createObservableGauge('demo.bus.outbox.backlog', {
+      unit: '{message}',
+      description: 'Events written to the outbox and not yet published',
+    });
   private readonly observeBacklog: ObservableCallback = async (result) => {
     const backlog = this.options.store.backlog;
     if (!backlog) return;

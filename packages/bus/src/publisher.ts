@@ -107,14 +107,8 @@ export class Publisher {
     const timeoutMs = options.timeoutMs ?? this.deps.timeoutMs;
     const parent = options.parent ?? context.active();
     const attributes = this.attributes(subject);
-    const span = tracer.startSpan(
-      `send ${subject}`,
-      {
-        kind: SpanKind.PRODUCER,
-        attributes: { ...attributes, [ATTR.messageId]: id, [ATTR.bodySize]: body.length },
-      },
-      parent,
-    );
+    const span = tracer.startSpan(this.spanNames(subject), { kind: SpanKind.PRODUCER, attributes }, parent);
+    if (span.isRecording()) span.setAttributes({ [ATTR.messageId]: id, [ATTR.bodySize]: body.length });
     const time =
       options.time instanceof Date ? options.time.toISOString() : (options.time ?? new Date().toISOString());
     const headers: MsgHdrs = cloudEventHeaders(

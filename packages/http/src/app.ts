@@ -158,6 +158,12 @@ export function createApp(options: AppOptions): HttpApp {
       log.info({ method, route: template, path, status: res.statusCode, durationMs }, 'request completed');
     });
     res.setHeader('x-request-id', requestId);
+    // W3C Trace Context Level 2: tells the caller which trace its request joined.
+    const spanContext = trace.getActiveSpan()?.spanContext();
+    if (spanContext && isSpanContextValid(spanContext)) {
+      const flags = spanContext.traceFlags.toString(16).padStart(2, '0');
+      res.setHeader('traceresponse', `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`);
+    }
 
     const fail = (error: unknown) => {
       const problem =

@@ -101,3 +101,11 @@ it('4xx problems carry the trace id too', async () => {
   expect(body.traceId).toBe(exporter.getFinishedSpans()[0]?.spanContext().traceId);
   expect(exporter.getFinishedSpans()[0]?.name).toBe('GET');
 });
+
+it('answers with a traceresponse header naming the trace and span of the request', async () => {
+  const res = await request(`${url}/api/orders/o-3`);
+  await res.body.dump();
+  await expect.poll(() => exporter.getFinishedSpans().length).toBe(1);
+  const span = exporter.getFinishedSpans()[0]!.spanContext();
+  expect(res.headers.traceresponse).toBe(`00-${span.traceId}-${span.spanId}-01`);
+});

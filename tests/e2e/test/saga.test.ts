@@ -177,6 +177,7 @@ describe('the order saga, end to end', () => {
     const { traceId, traceparent } = newTraceparent();
     const order = await saga.placeOrder(user.body.id, [{ sku: s, quantity: 1 }], { traceparent });
     expect(order.status).toBe(201);
+    expect(order.headers.get('traceresponse')).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     await saga.settled(order.body.id, 'CONFIRMED');
 
     const sink = otlpSink();
@@ -210,6 +211,7 @@ describe('the order saga, end to end', () => {
       (x) => x.kind === SPAN_KIND.SERVER && x.attributes['http.route'] === '/api/orders',
     );
     expect(server?.name).toBe('POST /api/orders');
+    expect(server?.attributes['app.order.id']).toBe(order.body.id);
     const isDb = (x: ReceivedSpan, system: string) =>
       x.kind === SPAN_KIND.CLIENT &&
       (x.attributes['db.system'] === system || x.attributes['db.system.name'] === system);
