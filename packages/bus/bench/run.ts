@@ -2,7 +2,8 @@
  * npm run bench:bus [-- --count 100000 --rounds 3]
  *
  * Publishes and consumes N messages (about 256 bytes, file storage, explicit acks) with raw
- * @nats-io/jetstream and with @demo/bus in three tracing setups, alternating the modes round
+ * @nats-io/jetstream (bare, and with the CloudEvents headers of the wire format) and with
+ * @demo/bus in three tracing setups, alternating the modes round
  * after round in fresh processes, then prints the medians and the ratio of each SDK mode to raw.
  * Servers: NATS_URL / OTEL_EXPORTER_OTLP_ENDPOINT if set, else a local nats-server and collector.
  */
@@ -23,7 +24,7 @@ const { values } = parseArgs({
 });
 const count = Number(values.count);
 const rounds = Number(values.rounds);
-const modes: Mode[] = ['raw', 'sdk-off', 'sdk-unsampled', 'sdk-sampled'];
+const modes: Mode[] = ['raw', 'raw-ce', 'sdk-off', 'sdk-unsampled', 'sdk-sampled'];
 
 interface Result {
   mode: Mode;
@@ -107,18 +108,20 @@ const summary = modes.map((mode) => {
   };
 });
 const raw = summary[0]!;
+const rawCe = summary[1]!;
 const fmt = (n: number, d = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const lines = [
   `bus benchmark: ${fmt(count)} messages of ~256 B, file storage, explicit acks, ${rounds} rounds (medians), ` +
     `node ${process.version}, ${cpus().length} cores`,
   '',
-  '| mode | publish msg/s | publish p50 ms | publish p99 ms | consume msg/s | peak RSS MiB | publish / raw | consume / raw |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| mode | publish msg/s | publish p50 ms | publish p99 ms | consume msg/s | peak RSS MiB | publish / raw | consume / raw | publish / raw-ce | consume / raw-ce |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...summary.map(
     (s) =>
       `| ${s.mode} | ${fmt(s.publish)} | ${fmt(s.p50, 2)} | ${fmt(s.p99, 2)} | ${fmt(s.consume)} | ${fmt(s.rss)} | ` +
-      `${fmt(s.publish / raw.publish, 2)} | ${fmt(s.consume / raw.consume, 2)} |`,
+      `${fmt(s.publish / raw.publish, 2)} | ${fmt(s.consume / raw.consume, 2)} | ` +
+      `${fmt(s.publish / rawCe.publish, 2)} | ${fmt(s.consume / rawCe.consume, 2)} |`,
   ),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -5,11 +5,12 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { headers } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -20,7 +21,8 @@ import {
 import { z } from 'zod';
 import { Bus, defineEvent, defineStream, silentLogger } from '../src/index.js';
 
-export type Mode = 'raw' | 'sdk-off' | 'sdk-unsampled' | 'sdk-sampled';
+/** `raw`: JSON and a msg id only; `raw-ce`: also the CloudEvents headers the wire format asks for. */
+export type Mode = 'raw' | 'raw-ce' | 'sdk-off' | 'sdk-unsampled' | 'sdk-sampled';
 
 const mode = process.env.BENCH_MODE as Mode;
 const count = Number(process.env.BENCH_COUNT ?? 100_000);
@@ -46,7 +48,7 @@ function payload(seq: number) {
 }
 
 function setupTracing(): BasicTracerProvider | undefined {
-  if (mode === 'raw' || mode === 'sdk-off') return undefined;
+  if (mode === 'raw' || mode === 'raw-ce' || mode === 'sdk-off') return undefined;
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'bus-bench' }),
     sampler: mode === 'sdk-sampled' ? new AlwaysOnSampler() : new AlwaysOffSampler(),
@@ -133,9 +135,19 @@ async function runRaw() {
   const { toStreamConfig } = await import('../src/index.js');
   await jsm.streams.add(toStreamConfig(stream));
   const js = jetstream(nc);
-  const publish = await publishAll((seq) =>
-    js.publish(Sample.subject, JSON.stringify(payload(seq)), { msgID: randomUUID() }),
-  );
+  const withHeaders = mode === 'raw-ce';
+  const publish = await publishAll((seq) => {
+    const id = randomUUID();
+    if (!withHeaders) return js.publish(Sample.subject, JSON.stringify(payload(seq)), { msgID: id });
+    const h = headers();
+    h.set('ce-specversion', '1.0');
+    h.set('ce-id', id);
+    h.set('ce-source', '/bench');
+    h.set('ce-type', Sample.type);
+    h.set('ce-time', new Date().toISOString());
+    h.set('content-type', 'application/json');
+    return js.publish(Sample.subject, JSON.stringify(payload(seq)), { msgID: id, headers: h });
+  });
   await jsm.consumers.add(stream.name, {
     durable_name: 'bench',
     filter_subject: Sample.subject,
@@ -158,7 +170,7 @@ async function runRaw() {
   return { publish, consumeRate };
 }
 
-const result = mode === 'raw' ? await runRaw() : await runSdk();
+const result = mode === 'raw' || mode === 'raw-ce' ? await runRaw() : await runSdk();
 // Clean up the stream: a benchmark leaves nothing behind.
 const nc = await connect({ servers: natsUrl });
 await (await jetstreamManager(nc)).streams.delete(stream.name);

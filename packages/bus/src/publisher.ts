@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { ClosedConnectionError, type MsgHdrs, errors as natsErrors, RequestError } from '@nats-io/nats-core';
-import { type Context, context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  type Context,
+  context,
+  isSpanContextValid,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import type { z } from 'zod';
 import type { EventContract, EventData } from './contract.js';
 import {
@@ -89,14 +97,17 @@ export class Publisher {
 
   constructor(private readonly deps: PublisherDeps) {}
 
-  async publish<E extends EventContract>(
+  /** Not `async` itself (one promise less per message); failures still arrive as rejections. */
+  publish<E extends EventContract>(
     event: E,
     data: EventData<E>,
     options: PublishOptions = {},
   ): Promise<PublishAck> {
-    if (this.deps.isClosed()) throw new ConnectionClosedError(`publish to ${event.subject}`);
+    if (this.deps.isClosed()) return Promise.reject(new ConnectionClosedError(`publish to ${event.subject}`));
     const parsed = event.strictSchema.safeParse(data);
-    if (!parsed.success) throw new InvalidEventDataError(event.subject, fieldIssues(parsed.error));
+    if (!parsed.success) {
+      return Promise.reject(new InvalidEventDataError(event.subject, fieldIssues(parsed.error)));
+    }
     return this.send(event, JSON.stringify(parsed.data), options);
   }
 
@@ -115,7 +126,9 @@ export class Publisher {
       { id, source: options.source ?? this.deps.source, type: event.type, time },
       options.headers,
     );
-    propagation.inject(trace.setSpan(parent, span), headers, headerSetter);
+    // Without a valid span (no tracing configured) only what the parent carries is propagated.
+    const carrierContext = isSpanContextValid(span.spanContext()) ? trace.setSpan(parent, span) : parent;
+    propagation.inject(carrierContext, headers, headerSetter);
     const started = performance.now();
     try {
       const ack = await this.deps.js.publish(subject, body, { msgID: id, headers, timeout: timeoutMs });

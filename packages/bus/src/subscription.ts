@@ -12,6 +12,7 @@ import {
 import { nanos } from '@nats-io/nats-core';
 import {
   context,
+  isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
   type Span,
@@ -25,7 +26,7 @@ import { ATTR, type Instruments, MESSAGING_SYSTEM } from './instruments.js';
 import type { BusLogger } from './logger.js';
 import { fieldIssues } from './publisher.js';
 import { Semaphore } from './semaphore.js';
-import { CE, copyHeaders, DLQ, headerGetter, headerRecord } from './wire.js';
+import { CE, copyHeaders, DLQ, headerRecord, messageGetter } from './wire.js';
 
 /** What a handler learns about the message besides its typed data. */
 export interface MessageContext {
@@ -102,6 +103,9 @@ export class Subscription<E extends EventContract = EventContract> {
   /** Messages being handled and when they started, for the shared keep-alive timer. */
   private readonly working = new Map<JsMsg, number>();
   private keepAlive?: NodeJS.Timeout;
+  /** Acks wait for the end of the current event-loop turn, so one socket write carries many. */
+  private readonly acks: JsMsg[] = [];
+  private ackFlush?: NodeJS.Immediate;
   private readonly concurrency: number;
   private readonly maxDeliver: number;
   private readonly backoff: readonly number[];
@@ -233,10 +237,9 @@ export class Subscription<E extends EventContract = EventContract> {
 
   private async process(msg: JsMsg): Promise<void> {
     const { tracer, consumed, processDuration } = this.deps.instruments;
-    const headers = msg.headers;
-    const eventId = (headers?.has(CE.id) && headers.get(CE.id)) || `${msg.info.stream}:${msg.seq}`;
-    const deliveryCount = msg.info.deliveryCount;
-    const parent = propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+    const delivery = new Delivery(msg, this.log);
+    // The message itself is the carrier: its headers are decoded only if a propagator reads them.
+    const parent = propagation.extract(ROOT_CONTEXT, msg, messageGetter);
     const span = tracer.startSpan(
       this.spanName,
       { kind: SpanKind.CONSUMER, attributes: this.attributes },
@@ -244,36 +247,34 @@ export class Subscription<E extends EventContract = EventContract> {
     );
     if (span.isRecording()) {
       span.setAttributes({
-        [ATTR.messageId]: eventId,
-        [ATTR.deliveryCount]: deliveryCount,
-        [ATTR.streamName]: msg.info.stream,
+        [ATTR.messageId]: delivery.eventId,
+        [ATTR.deliveryCount]: delivery.deliveryCount,
+        [ATTR.streamName]: delivery.stream,
         [ATTR.streamSequence]: msg.seq,
         [ATTR.bodySize]: msg.data.length,
       });
     }
-    const active = trace.setSpan(parent, span);
     const started = performance.now();
     this.working.set(msg, started);
     let errorType: string | undefined;
-    let logger: BusLogger | undefined;
-    const log = () => {
-      logger ??= this.log.child({ eventId, deliveryCount });
-      return logger;
+    const handle = async () => {
+      try {
+        const data = this.decode(msg);
+        await this.handler(data, delivery);
+        this.ack(msg);
+        consumed.add(1, this.attributes);
+      } catch (error) {
+        errorType =
+          error instanceof DeadLetter ? error.reason : error instanceof Error ? error.name : 'Error';
+        fail(span, error);
+        await this.onFailure(msg, error, delivery.logger, span);
+      }
     };
     try {
-      await context.with(active, async () => {
-        try {
-          const data = this.decode(msg);
-          await this.handler(data, messageContext(msg, eventId, log));
-          msg.ack();
-          consumed.add(1, this.attributes);
-        } catch (error) {
-          errorType =
-            error instanceof DeadLetter ? error.reason : error instanceof Error ? error.name : 'Error';
-          fail(span, error);
-          await this.onFailure(msg, error, log(), span);
-        }
-      });
+      // Without a valid span (no tracing configured) there is no context to carry into the handler.
+      await (isSpanContextValid(span.spanContext())
+        ? context.with(trace.setSpan(parent, span), handle)
+        : handle());
     } finally {
       this.working.delete(msg);
       processDuration.record(
@@ -282,6 +283,17 @@ export class Subscription<E extends EventContract = EventContract> {
       );
       span.end();
     }
+  }
+
+  private ack(msg: JsMsg): void {
+    this.acks.push(msg);
+    this.ackFlush ??= setImmediate(() => this.flushAcks());
+  }
+
+  private flushAcks(): void {
+    if (this.ackFlush) clearImmediate(this.ackFlush);
+    this.ackFlush = undefined;
+    for (const msg of this.acks.splice(0)) msg.ack();
   }
 
   private async onFailure(msg: JsMsg, error: unknown, logger: BusLogger, span: Span): Promise<void> {
@@ -372,6 +384,7 @@ export class Subscription<E extends EventContract = EventContract> {
     clearTimeout(timer);
     if (outcome === 'done') await this.loop;
     clearInterval(keepAlive);
+    this.flushAcks();
     if (outcome === 'timeout') {
       this.log.warn(
         { inFlight: this.inFlight.size, timeoutMs },
@@ -382,31 +395,62 @@ export class Subscription<E extends EventContract = EventContract> {
   }
 }
 
-/** The handler's view of a message; headers and logger are made only if the handler reads them. */
-function messageContext(msg: JsMsg, eventId: string, log: () => BusLogger): MessageContext {
-  let headers: Record<string, string> | undefined;
-  let time: Date | undefined;
-  return {
-    subject: msg.subject,
-    eventId,
-    stream: msg.info.stream,
-    streamSequence: msg.seq,
-    deliveryCount: msg.info.deliveryCount,
-    get time() {
-      if (!time) {
-        const ce = msg.headers?.has(CE.time) ? new Date(msg.headers.get(CE.time)) : undefined;
-        time = ce && !Number.isNaN(ce.getTime()) ? ce : new Date(msg.info.timestampNanos / 1_000_000);
-      }
-      return time;
-    },
-    get headers() {
-      headers ??= headerRecord(msg.headers);
-      return headers;
-    },
-    get logger() {
-      return log();
-    },
-  };
+/** The handler's view of a message; what it does not read is never computed. */
+class Delivery implements MessageContext {
+  private cachedEventId?: string;
+  private cachedHeaders?: Record<string, string>;
+  private cachedTime?: Date;
+  private cachedLogger?: BusLogger;
+
+  constructor(
+    private readonly msg: JsMsg,
+    private readonly baseLogger: BusLogger,
+  ) {}
+
+  get subject(): string {
+    return this.msg.subject;
+  }
+
+  get eventId(): string {
+    if (this.cachedEventId === undefined) {
+      const headers = this.msg.headers;
+      this.cachedEventId =
+        (headers?.has(CE.id) && headers.get(CE.id)) || `${this.msg.info.stream}:${this.msg.seq}`;
+    }
+    return this.cachedEventId;
+  }
+
+  get stream(): string {
+    return this.msg.info.stream;
+  }
+
+  get streamSequence(): number {
+    return this.msg.seq;
+  }
+
+  get deliveryCount(): number {
+    return this.msg.info.deliveryCount;
+  }
+
+  get time(): Date {
+    if (!this.cachedTime) {
+      const headers = this.msg.headers;
+      const ce = headers?.has(CE.time) ? new Date(headers.get(CE.time)) : undefined;
+      this.cachedTime =
+        ce && !Number.isNaN(ce.getTime()) ? ce : new Date(this.msg.info.timestampNanos / 1_000_000);
+    }
+    return this.cachedTime;
+  }
+
+  get headers(): Readonly<Record<string, string>> {
+    this.cachedHeaders ??= headerRecord(this.msg.headers);
+    return this.cachedHeaders;
+  }
+
+  get logger(): BusLogger {
+    this.cachedLogger ??= this.baseLogger.child({ eventId: this.eventId, deliveryCount: this.deliveryCount });
+    return this.cachedLogger;
+  }
 }
 
 function errorMessage(error: unknown): string {

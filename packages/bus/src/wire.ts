@@ -63,11 +63,12 @@ export const headerSetter: TextMapSetter<MsgHdrs> = {
   set: (carrier, key, value) => carrier.set(key, value),
 };
 
-export const headerGetter: TextMapGetter<MsgHdrs | undefined> = {
-  keys: (carrier) => (carrier ? carrier.keys() : []),
+/** Reads trace headers straight from a message, so they are decoded only when a propagator asks. */
+export const messageGetter: TextMapGetter<{ headers?: MsgHdrs }> = {
+  keys: (carrier) => carrier.headers?.keys() ?? [],
   get: (carrier, key) => {
-    if (!carrier?.has(key)) return undefined;
-    return carrier.get(key);
+    const headers = carrier.headers;
+    return headers?.has(key) ? headers.get(key) : undefined;
   },
 };
 

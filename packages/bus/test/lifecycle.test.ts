@@ -74,7 +74,8 @@ describe('nats-server restart', () => {
       concurrency: 4,
     });
 
-    const total = 300;
+    const total = 1_000;
+    let published = 0;
     const publishing = (async () => {
       for (let n = 0; n < total; n++) {
         const id = `restart-${n}`;
@@ -86,6 +87,7 @@ describe('nats-server restart', () => {
               { thingId: crypto.randomUUID(), n, items: [{ sku: 'S', quantity: 1 }] },
               { id, timeoutMs: 1_000 },
             );
+            published += 1;
             break;
           } catch (error) {
             if (!isBusError(error) || !error.retryable) throw error;
