@@ -16,6 +16,10 @@ cache="${DEMO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/demo-platform}"
 bin="$cache/bin"
 mkdir -p "$bin" "$cache/src"
 
+# One install at a time per cache: parallel test workers may ask for the same binary.
+exec 9>"$cache/.install.lock"
+if command -v flock >/dev/null 2>&1; then flock 9; fi
+
 log() { printf '[infra] %s\n' "$*" >&2; }
 die() { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
 

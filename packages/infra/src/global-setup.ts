@@ -1,5 +1,6 @@
+import { ensureInstalled } from './install.js';
 import { startOtlpSink } from './otlp-sink.js';
-import { resolveServers, SERVER_VARIABLES } from './resolve.js';
+import { HOW_TO_GET_SERVERS, resolveServers, SERVER_VARIABLES } from './resolve.js';
 
 /**
  * The vitest global setup of every package and service: resolves real servers once per run
@@ -11,6 +12,9 @@ export default async function setup(): Promise<() => Promise<void>> {
   if (SERVER_VARIABLES.every((name) => process.env[name]) && process.env.OTLP_SINK_URL) {
     return async () => {};
   }
+  // The tools some suites run (promtool and Prometheus, kustomize, the nats CLI) are built here,
+  // once and in one process, not by parallel test workers against their timeouts.
+  await ensureTools();
   const sink = await startOtlpSink();
   const sinkPort = Number(new URL(sink.url).port);
   let servers: Awaited<ReturnType<typeof resolveServers>>;
@@ -31,4 +35,14 @@ export default async function setup(): Promise<() => Promise<void>> {
     await servers.stop();
     await sink.close();
   };
+}
+
+async function ensureTools(): Promise<void> {
+  try {
+    await ensureInstalled(['nats', 'prometheus', 'kustomize']);
+  } catch (error) {
+    throw new Error(
+      `the test tools (nats CLI, Prometheus/promtool, kustomize) could not be installed: ${(error as Error).message}\n${HOW_TO_GET_SERVERS}`,
+    );
+  }
 }
