@@ -51,7 +51,15 @@ export async function resolveServers(sink: { url: string; port: number }): Promi
   const dir = mkdtempSync(join(tmpdir(), 'demo-test-servers-'));
   try {
     await ensureInstalled(['nats-server', 'nats', 'ferretdb', 'otelcol']);
-    const stack = await startStack({ dir, ports: 'ephemeral', overlay: 'test', sinkUrl: sink.url });
+    // Free ports are picked before the servers bind them: another process may take one in between.
+    const stack = await startStack({ dir, ports: 'ephemeral', overlay: 'test', sinkUrl: sink.url }).catch(
+      (error: unknown) => {
+        process.stderr.write(
+          `[infra] local servers did not start, trying again on other ports: ${String(error)}\n`,
+        );
+        return startStack({ dir: `${dir}/again`, ports: 'ephemeral', overlay: 'test', sinkUrl: sink.url });
+      },
+    );
     return {
       source: 'local',
       env: { ...stackEnv(stack), ...given },
