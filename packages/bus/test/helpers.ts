@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { testServers } from '@demo/infra';
+import { eventually, testServers } from '@demo/infra';
 import { type JsMsg, jetstream } from '@nats-io/jetstream';
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -109,22 +109,7 @@ export async function readStream(
   return out;
 }
 
-export async function eventually<T>(
-  what: string,
-  probe: () => T | Promise<T>,
-  ok: (v: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!ok(value)) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-    value = await probe();
-  }
-  return value;
-}
+export { eventually };
 
 export function thing(n = 1) {
   return { thingId: crypto.randomUUID(), n, items: [{ sku: 'SKU-1', quantity: 2 }] };

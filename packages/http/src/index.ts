@@ -2,6 +2,8 @@ export type { AppOptions, HttpApp } from './app.js';
 export { createApp } from './app.js';
 export type { CheckState, ReadinessCheck, ReadinessReport } from './health.js';
 export type { HttpLogger } from './logger.js';
+export type { KeysetPosition } from './pagination.js';
+export { decodeCursor, encodeCursor, pageQuery, toPage } from './pagination.js';
 export type { FieldError, HttpProblemOptions, ProblemBody } from './problem.js';
 export { HttpProblem, isHttpProblem, ProblemType } from './problem.js';
 export type {

@@ -24,4 +24,4 @@ export { startService, startTestNats } from './service-process.js';
 export type { Stack, StackOptions, StackPorts } from './stack.js';
 export { DEFAULT_PORTS, readStack, stackEnv, startStack, stopStack } from './stack.js';
 export type { TestDatabase, TestServers } from './testing.js';
-export { createTestDatabase, otlpSink, testServers, uniqueName } from './testing.js';
+export { createTestDatabase, eventually, otlpSink, testServers, uniqueName } from './testing.js';

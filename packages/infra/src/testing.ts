@@ -73,3 +73,24 @@ export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase>
 export function otlpSink(): OtlpSinkClient {
   return new OtlpSinkClient(required('OTLP_SINK_URL'));
 }
+
+/**
+ * Polls `probe` until `ok` holds for what it returns, then returns that value; fails after
+ * `timeoutMs` naming `what` and the last value seen.
+ */
+export async function eventually<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await probe();
+  while (!ok(value)) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await probe();
+  }
+  return value;
+}

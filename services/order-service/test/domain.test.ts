@@ -1,7 +1,6 @@
 import { OrderCancelled, OrderConfirmed, OrderCreated, OrderRejected } from '@demo/contracts';
 import { describe, expect, it } from 'vitest';
 import { DocumentLocks } from '../src/db/document-locks.js';
-import { decodeCursor, encodeCursor, toPage } from '../src/domain/cursor.js';
 import { mayOrder } from '../src/domain/customer.js';
 import { ORDER_STATUSES, type OrderSignal, placeOrder, transition } from '../src/domain/order.js';
 
@@ -74,30 +73,6 @@ describe('mayOrder', () => {
     expect(mayOrder({ userId: ids.userId, createdAt })).toBe(true);
     expect(mayOrder({ userId: ids.userId, createdAt, deletedAt: new Date() })).toBe(false);
     expect(mayOrder({ userId: ids.userId, deletedAt: new Date() })).toBe(false);
-  });
-});
-
-describe('cursor', () => {
-  const key = { createdAt: new Date('2026-11-24T10:00:00.123Z'), id: ids.id };
-
-  it('round-trips the page key', () => {
-    expect(decodeCursor(encodeCursor(key))).toEqual(key);
-  });
-
-  it.each([
-    'garbage',
-    '',
-    Buffer.from('{"t":1}').toString('base64url'),
-    Buffer.from(JSON.stringify(['2026-11-24T10:00:00.123Z', 'not-a-uuid'])).toString('base64url'),
-    Buffer.from(JSON.stringify(['yesterday', ids.id])).toString('base64url'),
-  ])('refuses %j', (value) => {
-    expect(decodeCursor(value)).toBeUndefined();
-  });
-
-  it('cuts a page and points past its last row only when more rows exist', () => {
-    const rows = [1, 2, 3].map((n) => ({ createdAt: new Date(n * 1000), id: `${n}` }));
-    expect(toPage(rows, 2)).toEqual({ items: rows.slice(0, 2), next: encodeCursor(rows[1]!) });
-    expect(toPage(rows, 3)).toEqual({ items: rows });
   });
 });
 

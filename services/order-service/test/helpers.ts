@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { Bus, type EventContract, type EventData, silentLogger } from '@demo/bus';
 import { streams, UserCreated } from '@demo/contracts';
 import {
+  eventually,
   type ServiceProcess,
   startService,
   startTestNats,
@@ -234,19 +235,4 @@ export async function placeOrder(
   return res.body;
 }
 
-export async function eventually<T>(
-  what: string,
-  probe: () => T | Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!ok(value)) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    value = await probe();
-  }
-  return value;
-}
+export { eventually };

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, toPage } from '../src/domain/cursor.js';
 import { recordOrderOutcome } from '../src/domain/order-stats.js';
 import { registerUser, userCreated, userDeleted } from '../src/domain/user.js';
 
@@ -55,33 +54,5 @@ describe('recordOrderOutcome', () => {
     const later = new Date('2026-11-25T00:00:00.000Z');
     const stats = recordOrderOutcome({ ...none, lastOrderAt: later }, 'confirmed', at);
     expect(stats).toEqual({ orderCount: 1, rejectedOrderCount: 0, lastOrderAt: later });
-  });
-});
-
-describe('cursor', () => {
-  it('round-trips the key of the last item', () => {
-    const cursor = { createdAt: now, id };
-    expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
-  });
-
-  it.each([
-    ['not base64 JSON', 'not-a-cursor'],
-    ['a JSON object', Buffer.from('{"a":1}').toString('base64url')],
-    ['a bad id', Buffer.from(JSON.stringify([now.toISOString(), '42'])).toString('base64url')],
-    ['a bad time', Buffer.from(JSON.stringify(['yesterday', id])).toString('base64url')],
-    ['an empty string', ''],
-  ])('refuses %s', (_, value) => {
-    expect(decodeCursor(value)).toBeUndefined();
-  });
-
-  it('pages: a next cursor only when more rows were fetched than the limit', () => {
-    const rows = [1, 2, 3].map((n) => ({
-      id: `00000000-0000-4000-8000-00000000000${n}`,
-      createdAt: new Date(now.getTime() + n),
-    }));
-    const full = toPage(rows, 2);
-    expect(full.items).toEqual(rows.slice(0, 2));
-    expect(decodeCursor(full.next ?? '')).toEqual(rows[1]);
-    expect(toPage(rows.slice(0, 2), 2)).toEqual({ items: rows.slice(0, 2) });
   });
 });

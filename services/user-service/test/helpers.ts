@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Bus, CE, type EventContract, silentLogger } from '@demo/bus';
 import {
   createTestDatabase,
+  eventually,
   type ServiceProcess,
   startService,
   startTestNats,
@@ -52,28 +53,7 @@ export async function createSuite(): Promise<Suite> {
 }
 
 /** Polls `read` until `done` holds; fails with the last value after `timeoutMs`. */
-export async function eventually<T>(
-  what: string,
-  read: () => Promise<T> | T,
-  done: (value: T) => boolean,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      last = await read();
-      if (done(last)) return last;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(
-    `timed out waiting for ${what}; last value ${JSON.stringify(last)}${lastError ? `, last error ${String(lastError)}` : ''}`,
-  );
-}
+export { eventually };
 
 /** Every message a stream holds now, oldest first. */
 export async function streamMessages(bus: Bus, stream: string): Promise<StoredMsg[]> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   createTestDatabase,
+  eventually,
   type ServiceProcess,
   startService,
   startTestNats,
@@ -32,22 +33,7 @@ export async function call<T = Record<string, unknown>>(
   return { status: response.status, body: (text ? JSON.parse(text) : {}) as T, headers: response.headers };
 }
 
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T>,
-  ok: (v: T) => boolean,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!ok(value)) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-    value = await probe();
-  }
-  return value;
-}
+export { eventually };
 
 /** A W3C traceparent for a new sampled trace: the test knows the trace id of what it starts. */
 export function newTraceparent(): { traceId: string; traceparent: string } {

@@ -1,6 +1,6 @@
 import type { PendingEvent } from '@demo/bus';
+import type { KeysetPosition } from '@demo/http';
 import type { Filter } from 'mongodb';
-import type { OrderCursor } from '../domain/cursor.js';
 import type { Order, OrderStatus, Transition } from '../domain/order.js';
 import type { DocumentLocks } from './document-locks.js';
 import type { Collections, OrderDocument, OutboxEntry } from './schema.js';
@@ -10,7 +10,7 @@ export interface ListOrders {
   status?: OrderStatus;
   limit: number;
   /** Start after this order (newest first). */
-  after?: OrderCursor;
+  after?: KeysetPosition;
 }
 
 /** The lock key of an order document's writes. */

@@ -1,9 +1,8 @@
 import { fields } from '@demo/contracts';
-import { HttpProblem, type Route, route } from '@demo/http';
+import { HttpProblem, pageQuery, type Route, route, toPage } from '@demo/http';
 import { trace } from '@opentelemetry/api';
 import { z } from 'zod';
 import type { OrdersRepository } from '../db/orders-repository.js';
-import { decodeCursor, toPage } from '../domain/cursor.js';
 import { ORDER_STATUSES } from '../domain/order.js';
 import { type OrderSaga, UnknownCustomerError } from '../events/order-saga.js';
 import { toOrderJson } from './order-json.js';
@@ -30,21 +29,9 @@ const createOrderBody = z.strictObject({
     }),
 });
 
-const listQuery = z.object({
+const listQuery = pageQuery.extend({
   userId: fields.id.optional(),
   status: z.enum(ORDER_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z
-    .string()
-    .transform((value, ctx) => {
-      const cursor = decodeCursor(value);
-      if (cursor === undefined) {
-        ctx.addIssue({ code: 'custom', message: 'not a cursor from a previous page (use nextCursor)' });
-        return z.NEVER;
-      }
-      return cursor;
-    })
-    .optional(),
 });
 
 const byId = z.object({ id: fields.id });

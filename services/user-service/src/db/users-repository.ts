@@ -1,6 +1,6 @@
 import type { PendingEvent } from '@demo/bus';
+import type { KeysetPosition } from '@demo/http';
 import { and, asc, eq, gt, or } from 'drizzle-orm';
-import type { UserCursor } from '../domain/cursor.js';
 import { EmailTakenError, UserNotFoundError } from '../domain/errors.js';
 import { type OrderOutcome, recordOrderOutcome } from '../domain/order-stats.js';
 import type { User } from '../domain/user.js';
@@ -53,7 +53,7 @@ export class UserRepository {
   }
 
   /** Up to `limit` users after `after`, oldest first (ties broken by id). */
-  async list(limit: number, after?: UserCursor): Promise<User[]> {
+  async list(limit: number, after?: KeysetPosition): Promise<User[]> {
     return this.db
       .select()
       .from(users)

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { pendingEvent } from '@demo/bus';
 import { fields, UserCreated, UserDeleted } from '@demo/contracts';
-import { HttpProblem, type Route, route } from '@demo/http';
+import { HttpProblem, pageQuery, type Route, route, toPage } from '@demo/http';
 import type { BusinessCounter } from '@demo/telemetry';
 import { z } from 'zod';
 import type { UserRepository } from '../db/users-repository.js';
-import { decodeCursor, toPage } from '../domain/cursor.js';
 import { EmailTakenError, UserNotFoundError } from '../domain/errors.js';
 import { registerUser, userCreated, userDeleted } from '../domain/user.js';
 import { toUserJson } from './user-json.js';
@@ -21,21 +20,6 @@ export interface UserRoutesDeps {
 const byId = z.object({ id: fields.id });
 
 const registration = z.object({ email: fields.email, name: fields.personName });
-
-const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z
-    .string()
-    .transform((value, ctx) => {
-      const cursor = decodeCursor(value);
-      if (cursor === undefined) {
-        ctx.addIssue({ code: 'custom', message: 'not a cursor from a previous page (use nextCursor)' });
-        return z.NEVER;
-      }
-      return cursor;
-    })
-    .optional(),
-});
 
 function notFound(id: string): HttpProblem {
   return HttpProblem.notFound(`No user ${id}.`, { userId: id });
@@ -73,7 +57,7 @@ export function userRoutes(deps: UserRoutesDeps): Route[] {
   const list = route({
     method: 'GET',
     path: '/api/users',
-    query: listQuery,
+    query: pageQuery,
     handler: async ({ query }) => {
       const rows = await deps.users.list(query.limit + 1, query.cursor);
       const page = toPage(rows, query.limit);
