@@ -1,4 +1,4 @@
-import { Bus, OutboxRelay } from '@demo/bus';
+import { Bus, OutboxRelay, type PendingEvent } from '@demo/bus';
 import { PostgresOutboxStore } from '@demo/bus/postgres';
 import {
   InventoryRejected,
@@ -9,7 +9,6 @@ import {
 } from '@demo/contracts';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
 import { createLogger, type Logger, shutdownTelemetry } from '@demo/telemetry';
-import { afterCommit } from './after-commit.js';
 import { connectPostgres } from './db/client.js';
 import { InventoryRepository } from './db/inventory-repository.js';
 import { runMigrations } from './db/migrate.js';
@@ -49,12 +48,9 @@ async function main(logger: Logger): Promise<void> {
     contracts: PRODUCES,
     logger,
     sweepIntervalMs: 2_000,
+    crashAfterCommitOf: env.FAULT_CRASH_AFTER_COMMIT,
   });
-  const committed = afterCommit({
-    notify: () => relay.notify(),
-    crashAfterCommit: env.FAULT_CRASH_AFTER_COMMIT,
-    logger,
-  });
+  const committed = (events: readonly PendingEvent[]) => relay.committed(events);
   const items = new InventoryRepository(postgres.db, committed);
   const reservations = new ReservationRepository(postgres.db, committed);
   const metrics = registerMetrics(items);

@@ -11,7 +11,7 @@ import { collections, ensureIndexes } from './db/schema.js';
 import type { OrderOutcome } from './domain/order.js';
 import { EnvError, loadEnv } from './env.js';
 import { OrderSaga } from './events/order-saga.js';
-import { createOutboxRelay, publishAfterCommit } from './events/publishing.js';
+import { createOutboxRelay } from './events/publishing.js';
 import { SERVICE, subscribeAll } from './events/subscriptions.js';
 import { orderRoutes } from './http/orders.js';
 import { readinessChecks } from './http/readiness.js';
@@ -43,11 +43,12 @@ const relay = createOutboxRelay(
   bus,
   new MongoOutboxStore(db, locks),
   logger.child({ component: 'outbox-relay' }),
+  env.FAULT_CRASH_AFTER_COMMIT,
 );
 const saga = new OrderSaga({
   orders,
   customers,
-  afterCommit: publishAfterCommit(relay, logger, env.FAULT_CRASH_AFTER_COMMIT),
+  afterCommit: (events) => relay.committed(events),
   outcomes: counter<{ outcome: OrderOutcome }>('demo.orders', {
     description: 'Orders that reached an outcome: confirmed, rejected or cancelled',
     unit: '{order}',

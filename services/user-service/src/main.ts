@@ -9,7 +9,7 @@ import { outbox } from './db/schema.js';
 import { UserRepository } from './db/users-repository.js';
 import { loadEnv } from './env.js';
 import { subscribeOrderOutcomes } from './events/order-outcomes.js';
-import { createOutboxRelay, publishAfterCommit } from './events/publishing.js';
+import { createOutboxRelay } from './events/publishing.js';
 import { readinessChecks } from './http/readiness.js';
 import { userRoutes } from './http/users.js';
 
@@ -28,8 +28,13 @@ async function main(): Promise<void> {
   await bus.provision(streams);
 
   const store = new PostgresOutboxStore(db, outbox);
-  const relay = createOutboxRelay(bus, store, logger.child({ component: 'outbox' }));
-  const users = new UserRepository(db, publishAfterCommit(relay, logger, env.FAULT_CRASH_AFTER_COMMIT));
+  const relay = createOutboxRelay(
+    bus,
+    store,
+    logger.child({ component: 'outbox' }),
+    env.FAULT_CRASH_AFTER_COMMIT,
+  );
+  const users = new UserRepository(db, (events) => relay.committed(events));
   await subscribeOrderOutcomes(bus, users);
   relay.start();
 

@@ -16,8 +16,16 @@ export function createOutboxRelay(
   publisher: OutboxRelayOptions['publisher'],
   store: OutboxStore,
   logger: BusLogger,
+  crashAfterCommitOf?: string,
 ): OutboxRelay {
-  return new OutboxRelay({ publisher, store, contracts: producedEvents, logger, sweepIntervalMs: 2_000 });
+  return new OutboxRelay({
+    publisher,
+    store,
+    contracts: producedEvents,
+    logger,
+    sweepIntervalMs: 2_000,
+    crashAfterCommitOf,
+  });
 }
 
 /**
@@ -39,27 +47,3 @@ export function toPendingEvent(event: OrderEvent): PendingEvent {
 
 /** Called once a write that queued `events` has been committed. */
 export type AfterCommit = (events: readonly PendingEvent[]) => void;
-
-/**
- * After a commit: publish its events now. With `crashAfterCommit` (a subject; tests only) the
- * process is killed instead when the commit wrote an event of that subject, leaving it for the
- * relay's start-up sweep after a restart.
- */
-export function publishAfterCommit(
-  relay: Pick<OutboxRelay, 'notify'>,
-  logger: BusLogger,
-  crashAfterCommit: string | undefined,
-): AfterCommit {
-  return (events) => {
-    const crashOn = crashAfterCommit && events.find((e) => e.subject === crashAfterCommit);
-    if (crashOn) {
-      logger.warn(
-        { eventId: crashOn.id, subject: crashOn.subject },
-        'FAULT_CRASH_AFTER_COMMIT: killing the process before the relay publishes',
-      );
-      process.kill(process.pid, 'SIGKILL');
-      return;
-    }
-    relay.notify();
-  };
-}
