@@ -65,3 +65,25 @@ export class PostgresOutboxStore implements OutboxStore {
     return row?.n ?? 0;
   }
 }
+
+/**
+ * Adds events to the outbox inside the transaction of the change they announce. `created_at` is
+ * the database's `clock_timestamp()` at insert, not the transaction's start: a change that waited
+ * for a row lock is ordered after the change that held it, so the relay publishes in commit order.
+ */
+export async function writeOutbox(
+  tx: Pick<Database, 'insert'>,
+  table: OutboxTable,
+  events: readonly PendingEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
+  await tx.insert(table).values(
+    events.map((event) => ({
+      id: event.id,
+      subject: event.subject,
+      data: event.data,
+      traceContext: event.traceContext,
+      createdAt: sql`clock_timestamp()`,
+    })),
+  );
+}
