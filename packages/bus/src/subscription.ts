@@ -331,7 +331,7 @@ export class Subscription<E extends EventContract = EventContract> {
     try {
       await this.deps.js.publish(`dlq.${msg.subject}`, msg.data, {
         headers,
-        msgID: `dlq:${msg.info.stream}:${msg.seq}`,
+        msgID: `dlq:${this.options.durable}:${msg.info.stream}:${msg.seq}`,
       });
     } catch (error) {
       const delay = this.backoff.at(-1) ?? 30_000;
