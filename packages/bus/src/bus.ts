@@ -178,7 +178,9 @@ export class Bus {
       this.instruments.ackPending,
     ]);
     if (!this.nc.isClosed()) {
-      await this.nc.flush().catch(() => {});
+      await this.nc
+        .flush()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'flush before drain failed'));
       await this.nc.drain().catch((error: unknown) => this.logger.warn({ err: error }, 'drain failed'));
     }
     this.logger.info({ ms: Date.now() - started }, 'bus closed');
