@@ -54,10 +54,22 @@ const deadLetterHeaders = {
   type: 'object',
   description: 'The original headers of the message, kept, and the failure added.',
   properties: {
-    'dlq-reason': { type: 'string', description: 'Why the message was dead-lettered' },
+    'dlq-reason': {
+      type: 'string',
+      enum: ['unparseable', 'schema_invalid', 'handler_failed'],
+      description: 'Why the message was dead-lettered',
+    },
     'dlq-error': { type: 'string', description: 'The error message' },
     'dlq-delivery-count': { type: 'string', pattern: '^[0-9]+$', description: 'Deliveries attempted' },
     'dlq-consumer': { type: 'string', description: 'The durable consumer that gave up' },
+    'dlq-subject': { type: 'string', description: 'The subject the message was published on' },
+    'dlq-stream': { type: 'string', description: 'The stream that held it' },
+    'dlq-stream-sequence': {
+      type: 'string',
+      pattern: '^[0-9]+$',
+      description: 'Its sequence in that stream',
+    },
+    'dlq-time': { type: 'string', format: 'date-time', description: 'When it was dead-lettered' },
   },
   required: ['dlq-reason', 'dlq-delivery-count', 'dlq-consumer'],
   additionalProperties: true,
