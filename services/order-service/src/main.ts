@@ -1,4 +1,4 @@
-import { Bus } from '@demo/bus';
+import { Bus, OutboxRelay } from '@demo/bus';
 import { streams } from '@demo/contracts';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
 import { counter, createLogger, shutdownTelemetry } from '@demo/telemetry';
@@ -11,7 +11,7 @@ import { collections, ensureIndexes } from './db/schema.js';
 import type { OrderOutcome } from './domain/order.js';
 import { EnvError, loadEnv } from './env.js';
 import { OrderSaga } from './events/order-saga.js';
-import { createOutboxRelay } from './events/publishing.js';
+import { producedEvents } from './events/publishing.js';
 import { SERVICE, subscribeAll } from './events/subscriptions.js';
 import { orderRoutes } from './http/orders.js';
 import { readinessChecks } from './http/readiness.js';
@@ -39,12 +39,14 @@ const customers = new CustomersRepository(db, locks);
 const bus = await Bus.connect({ name: SERVICE, servers: env.NATS_URL.split(','), logger });
 await bus.provision(streams);
 
-const relay = createOutboxRelay(
-  bus,
-  new MongoOutboxStore(db, locks),
-  logger.child({ component: 'outbox-relay' }),
-  env.FAULT_CRASH_AFTER_COMMIT,
-);
+const relay = new OutboxRelay({
+  publisher: bus,
+  store: new MongoOutboxStore(db, locks),
+  contracts: producedEvents,
+  logger: logger.child({ component: 'outbox-relay' }),
+  sweepIntervalMs: 2_000,
+  crashAfterCommitOf: env.FAULT_CRASH_AFTER_COMMIT,
+});
 const saga = new OrderSaga({
   orders,
   customers,

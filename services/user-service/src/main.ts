@@ -1,4 +1,4 @@
-import { Bus } from '@demo/bus';
+import { Bus, OutboxRelay } from '@demo/bus';
 import { PostgresOutboxStore } from '@demo/bus/postgres';
 import { streams } from '@demo/contracts';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
@@ -9,7 +9,7 @@ import { outbox } from './db/schema.js';
 import { UserRepository } from './db/users-repository.js';
 import { loadEnv } from './env.js';
 import { subscribeOrderOutcomes } from './events/order-outcomes.js';
-import { createOutboxRelay } from './events/publishing.js';
+import { producedEvents } from './events/publishing.js';
 import { readinessChecks } from './http/readiness.js';
 import { userRoutes } from './http/users.js';
 
@@ -28,12 +28,14 @@ async function main(): Promise<void> {
   await bus.provision(streams);
 
   const store = new PostgresOutboxStore(db, outbox);
-  const relay = createOutboxRelay(
-    bus,
+  const relay = new OutboxRelay({
+    publisher: bus,
     store,
-    logger.child({ component: 'outbox' }),
-    env.FAULT_CRASH_AFTER_COMMIT,
-  );
+    contracts: producedEvents,
+    logger: logger.child({ component: 'outbox' }),
+    sweepIntervalMs: 2_000,
+    crashAfterCommitOf: env.FAULT_CRASH_AFTER_COMMIT,
+  });
   const users = new UserRepository(db, (events) => relay.committed(events));
   await subscribeOrderOutcomes(bus, users);
   relay.start();

@@ -1,32 +1,9 @@
-import {
-  type BusLogger,
-  OutboxRelay,
-  type OutboxRelayOptions,
-  type OutboxStore,
-  type PendingEvent,
-  pendingEvent,
-} from '@demo/bus';
+import { type PendingEvent, pendingEvent } from '@demo/bus';
 import { OrderCancelled, OrderConfirmed, OrderCreated, OrderRejected } from '@demo/contracts';
 import type { OrderEvent } from '../domain/order.js';
 
 /** What this service publishes, all through the outbox inside its order documents. */
 export const producedEvents = [OrderCreated, OrderConfirmed, OrderRejected, OrderCancelled] as const;
-
-export function createOutboxRelay(
-  publisher: OutboxRelayOptions['publisher'],
-  store: OutboxStore,
-  logger: BusLogger,
-  crashAfterCommitOf?: string,
-): OutboxRelay {
-  return new OutboxRelay({
-    publisher,
-    store,
-    contracts: producedEvents,
-    logger,
-    sweepIntervalMs: 2_000,
-    crashAfterCommitOf,
-  });
-}
 
 /**
  * The outbox entry of a domain event: validated strictly against its contract now (bad data
