@@ -1,5 +1,5 @@
 /**
- * npm run bench:bus [-- --count 100000 --rounds 3]
+ * npm run bench:bus [-- --count 100000 --rounds 3 --modes raw,raw-ce,sdk-off]
  *
  * Publishes and consumes N messages (about 256 bytes, file storage, explicit acks) with raw
  * @nats-io/jetstream (bare, and with the CloudEvents headers of the wire format) and with
@@ -20,11 +20,17 @@ const { values } = parseArgs({
   options: {
     count: { type: 'string', default: '100000' },
     rounds: { type: 'string', default: '3' },
+    modes: { type: 'string', default: 'raw,raw-ce,sdk-off,sdk-unsampled,sdk-sampled' },
   },
 });
 const count = Number(values.count);
 const rounds = Number(values.rounds);
-const modes: Mode[] = ['raw', 'raw-ce', 'sdk-off', 'sdk-unsampled', 'sdk-sampled'];
+const ALL_MODES: readonly Mode[] = ['raw', 'raw-ce', 'sdk-off', 'sdk-unsampled', 'sdk-sampled'];
+const modes = values.modes.split(',').map((m) => m.trim()) as Mode[];
+const unknownModes = modes.filter((m) => !ALL_MODES.includes(m));
+if (unknownModes.length > 0 || !modes.includes('raw') || !modes.includes('raw-ce')) {
+  throw new Error(`--modes takes raw, raw-ce and any of ${ALL_MODES.join(', ')}; got ${values.modes}`);
+}
 
 interface Result {
   mode: Mode;
@@ -107,8 +113,8 @@ const summary = modes.map((mode) => {
     rss: Math.max(...mine.map((r) => r.peakRssMiB)),
   };
 });
-const raw = summary[0]!;
-const rawCe = summary[1]!;
+const raw = summary.find((s) => s.mode === 'raw')!;
+const rawCe = summary.find((s) => s.mode === 'raw-ce')!;
 const fmt = (n: number, d = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const lines = [
