@@ -70,12 +70,14 @@ export function gracefulShutdown(options: GracefulShutdownOptions): GracefulShut
         );
       else log.info({ step: 'http', durationMs }, 'http server drained');
     }
-    for (const step of options.steps) {
+    for (const [index, step] of options.steps.entries()) {
       const started = performance.now();
       try {
         await withTimeout(step.run, stepTimeoutMs, step.name);
+        // `position` orders the lines even where an output stream (torn down by an earlier step,
+        // such as telemetry) delivers them out of order.
         log.info(
-          { step: step.name, durationMs: Math.round(performance.now() - started) },
+          { step: step.name, position: index + 1, durationMs: Math.round(performance.now() - started) },
           'shutdown step done',
         );
       } catch (err) {

@@ -74,6 +74,9 @@ describe('graceful shutdown', () => {
     expect(lifecycle.shutdown()).toBe(done);
     const stepsLogged = logger.entries.filter((e) => e.msg === 'shutdown step done').map((e) => e.step);
     expect(stepsLogged).toEqual(['bus', 'telemetry', 'pools']);
+    expect(logger.entries.filter((e) => e.msg === 'shutdown step done').map((e) => e.position)).toEqual([
+      1, 2, 3,
+    ]);
     expect(logger.entries.find((e) => e.msg === 'shutdown complete')).toMatchObject({ exitCode: 0 });
   });
 

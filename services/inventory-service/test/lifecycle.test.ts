@@ -36,12 +36,13 @@ describe('inventory-service lifecycle', () => {
       .split('\n')
       .flatMap((line) => {
         try {
-          return [JSON.parse(line) as { msg?: string; step?: string; exitCode?: number }];
+          return [JSON.parse(line) as { msg?: string; step?: string; position?: number; exitCode?: number }];
         } catch {
           return [];
         }
       });
-    expect(records.filter((r) => r.msg === 'shutdown step done').map((r) => r.step)).toEqual([
+    const done = records.filter((r) => r.msg === 'shutdown step done');
+    expect(done.sort((a, b) => (a.position ?? 0) - (b.position ?? 0)).map((r) => r.step)).toEqual([
       'outbox relay',
       'bus',
       'telemetry',

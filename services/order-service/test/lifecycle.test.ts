@@ -34,7 +34,9 @@ describe('order-service process', () => {
         .output()
         .split('\n')
         .filter((line) => line.includes('"shutdown step done"'))
-        .map((line) => (JSON.parse(line) as { step: string }).step);
+        .map((line) => JSON.parse(line) as { step: string; position: number })
+        .sort((a, b) => a.position - b.position)
+        .map((line) => line.step);
       expect(steps).toEqual(['outbox relay', 'bus', 'telemetry', 'mongodb']);
       expect(suite.service.output()).toContain('"shutdown complete"');
     });
