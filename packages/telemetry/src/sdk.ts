@@ -37,7 +37,7 @@ import { installDiagnostics, watchExports } from './diagnostics.js';
 import { defaultSemconvStability, protocolOf, readEnv, type TelemetryEnv } from './env.js';
 
 /** Paths that health probes and scrapers hit every few seconds: no spans, no request metrics. */
-const NOISY_PATHS = new Set(['/health', '/healthz', '/livez', '/readyz', '/metrics']);
+const NOISY_PATHS = new Set(['/health', '/ready', '/healthz', '/livez', '/readyz', '/metrics']);
 
 /** How long shutdown may take by default: inside Kubernetes' 30 s grace period with room to spare. */
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
