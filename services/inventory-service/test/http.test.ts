@@ -1,16 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InventoryItem } from '../src/domain/item.js';
 import { eventually, Harness, sku } from './harness.js';
 
-interface Item {
-  id: string;
-  sku: string;
-  name: string;
-  available: number;
-  reserved: number;
-  unitPrice: number;
-  createdAt: string;
-  updatedAt: string;
-}
+type Item = InventoryItem;
 interface Page<T> {
   items: T[];
   nextCursor: string | null;
