@@ -144,7 +144,13 @@ export class Bus {
       throw new Error(`consumer ${options.durable} already subscribes to ${event.subject} in this process`);
     }
     const subscription = new Subscription(
-      { js: this.js, jsm: this.jsm, instruments: this.instruments, logger: this.logger },
+      {
+        js: this.js,
+        jsm: this.jsm,
+        instruments: this.instruments,
+        logger: this.logger,
+        maxPayload: () => this.nc.info?.max_payload ?? 1024 * 1024,
+      },
       event,
       handler,
       options,
