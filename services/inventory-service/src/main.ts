@@ -1,4 +1,4 @@
-import { Bus, OutboxRelay, type PendingEvent } from '@demo/bus';
+import { Bus, installLastResortHandlers, OutboxRelay, type PendingEvent } from '@demo/bus';
 import { PostgresOutboxStore } from '@demo/bus/postgres';
 import {
   InventoryRejected,
@@ -83,6 +83,7 @@ async function main(logger: Logger): Promise<void> {
 }
 
 const logger = createLogger({ service: SERVICE });
+installLastResortHandlers(logger, { beforeExit: () => shutdownTelemetry() });
 main(logger).catch((err: unknown) => {
   logger.fatal({ err }, 'inventory-service failed to start');
   process.exit(1);

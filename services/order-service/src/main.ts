@@ -1,4 +1,4 @@
-import { Bus, OutboxRelay } from '@demo/bus';
+import { Bus, installLastResortHandlers, OutboxRelay } from '@demo/bus';
 import { streams } from '@demo/contracts';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
 import { counter, createLogger, shutdownTelemetry } from '@demo/telemetry';
@@ -28,6 +28,7 @@ function environment() {
 
 const env = environment();
 const logger = createLogger({ service: SERVICE });
+installLastResortHandlers(logger, { beforeExit: () => shutdownTelemetry() });
 
 const mongo = await connectMongo({ url: env.MONGODB_URL, database: env.MONGODB_DATABASE, appName: SERVICE });
 const db = collections(mongo.db);

@@ -1,4 +1,4 @@
-import { Bus, OutboxRelay } from '@demo/bus';
+import { Bus, installLastResortHandlers, OutboxRelay } from '@demo/bus';
 import { PostgresOutboxStore } from '@demo/bus/postgres';
 import { streams } from '@demo/contracts';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
@@ -17,6 +17,7 @@ import { userRoutes } from './http/users.js';
 async function main(): Promise<void> {
   const env = loadEnv();
   const logger = createLogger();
+  installLastResortHandlers(logger, { beforeExit: () => shutdownTelemetry() });
 
   await migrateDatabase(env.DATABASE_URL);
   logger.info('database migrated');
