@@ -41,6 +41,7 @@ export class Bus {
   private readonly publisher: Publisher;
   private closing = false;
   private readonly observeConsumers: (result: BatchObservableResult) => Promise<void>;
+  private readonly observeDeadLetters: (result: BatchObservableResult) => Promise<void>;
 
   private constructor(
     readonly nc: NatsConnection,
@@ -79,6 +80,32 @@ export class Bus {
       instruments.pending,
       instruments.ackPending,
     ]);
+    this.observeDeadLetters = async (result) => {
+      // Each dead-letter stream once, with its count by subject; 0 for a subscription without any.
+      const byStream = new Map<string, Set<string>>();
+      for (const sub of this.subscriptions) {
+        const stream = sub.deadLetterStream;
+        if (stream) byStream.set(stream, (byStream.get(stream) ?? new Set()).add(`dlq.${sub.event.subject}`));
+      }
+      await Promise.all(
+        [...byStream].map(async ([stream, subjects]) => {
+          try {
+            const info = await this.jsm.streams.info(stream, { subjects_filter: 'dlq.>' });
+            const counts = info.state.subjects ?? {};
+            for (const subject of new Set([...subjects, ...Object.keys(counts)])) {
+              result.observe(instruments.dlqMessages, counts[subject] ?? 0, {
+                'messaging.system': 'nats',
+                'messaging.nats.stream.name': stream,
+                'messaging.destination.name': subject.slice('dlq.'.length),
+              });
+            }
+          } catch (error) {
+            logger.debug({ err: error, stream }, 'dead-letter stream info unavailable for metrics');
+          }
+        }),
+      );
+    };
+    instruments.meter.addBatchObservableCallback(this.observeDeadLetters, [instruments.dlqMessages]);
   }
 
   /** Connects (with reconnects) and prepares JetStream. */
@@ -182,6 +209,9 @@ export class Bus {
     this.instruments.meter.removeBatchObservableCallback(this.observeConsumers, [
       this.instruments.pending,
       this.instruments.ackPending,
+    ]);
+    this.instruments.meter.removeBatchObservableCallback(this.observeDeadLetters, [
+      this.instruments.dlqMessages,
     ]);
     if (!this.nc.isClosed()) {
       await this.nc

@@ -108,6 +108,7 @@ export class Subscription<E extends EventContract = EventContract> {
   private readonly memory = new Map<number, Memory>();
   private readonly deadLetters: DeadLetterPublisher;
   private streamName = '';
+  private dlqStream?: string;
   private readonly log: BusLogger;
   private readonly spanName: string;
 
@@ -152,10 +153,22 @@ export class Subscription<E extends EventContract = EventContract> {
     return this.streamName;
   }
 
+  /** The stream that captures this subscription's dead letters, if one does. */
+  get deadLetterStream(): string | undefined {
+    return this.dlqStream;
+  }
+
   /** Creates or updates the durable consumer, then starts pulling. */
   async start(): Promise<void> {
     this.streamName = await this.deps.jsm.streams.find(this.event.subject);
     await this.provisionConsumer();
+    this.dlqStream = await this.deps.jsm.streams.find(`dlq.${this.event.subject}`).catch(() => {
+      this.log.warn(
+        { dlqSubject: `dlq.${this.event.subject}` },
+        "no stream captures this consumer's dead letters",
+      );
+      return undefined;
+    });
     const consumer = await this.deps.js.consumers.get(this.streamName, this.options.durable);
     const messages = await consumer.consume({ max_messages: this.concurrency * 2 });
     this.loop = new PullLoop(
