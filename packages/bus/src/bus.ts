@@ -114,10 +114,18 @@ export class Bus {
     })();
   }
 
-  /** Creates, updates, or refuses (StreamConfigConflictError) each stream. */
-  async provision(streams: readonly StreamDefinition[]): Promise<ProvisionResult[]> {
+  /**
+   * Creates, updates, or refuses (StreamConfigConflictError) each stream. `replicas` overrides
+   * the definitions' replica count: 1 on a single server, 3 on a 3-node cluster.
+   */
+  async provision(
+    streams: readonly StreamDefinition[],
+    options: { replicas?: number } = {},
+  ): Promise<ProvisionResult[]> {
     const results: ProvisionResult[] = [];
-    for (const stream of streams) {
+    for (const definition of streams) {
+      const stream =
+        options.replicas === undefined ? definition : { ...definition, replicas: options.replicas };
       const result = await provisionStream(this.jsm, stream);
       if (result.outcome !== 'unchanged') this.logger.info({ ...result }, 'stream provisioned');
       results.push(result);

@@ -1,6 +1,11 @@
 export type { Component } from './install.js';
 export { ensureInstalled, install, missingComponents } from './install.js';
+export type { NatsLaunchOptions } from './local/nats.js';
 export { startNats } from './local/nats.js';
+export type { NatsCluster, NatsClusterOptions, NatsNode } from './local/nats-cluster.js';
+export { startNatsCluster } from './local/nats-cluster.js';
+export type { NatsNodeConfig, SyncInterval } from './local/nats-config.js';
+export { parseSyncInterval, renderNatsConfig } from './local/nats-config.js';
 export type { ServerRecord } from './local/types.js';
 export type { OtlpSink } from './otlp-sink.js';
 export { startOtlpSink } from './otlp-sink.js';

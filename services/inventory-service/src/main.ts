@@ -39,8 +39,8 @@ async function main(logger: Logger): Promise<void> {
   const stockLevels = new StockLevelRepository(mongo.db, env.LOW_STOCK_THRESHOLD);
   await stockLevels.ensureIndexes();
 
-  const bus = await Bus.connect({ name: SERVICE, servers: env.NATS_URL, logger });
-  await bus.provision(streams);
+  const bus = await Bus.connect({ name: SERVICE, servers: env.NATS_URL.split(','), logger });
+  await bus.provision(streams, { replicas: env.NATS_STREAM_REPLICAS });
 
   const relay = new OutboxRelay({
     publisher: bus,

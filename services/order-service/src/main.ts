@@ -37,7 +37,7 @@ const orders = new OrdersRepository(db, locks);
 const customers = new CustomersRepository(db, locks);
 
 const bus = await Bus.connect({ name: SERVICE, servers: env.NATS_URL.split(','), logger });
-await bus.provision(streams);
+await bus.provision(streams, { replicas: env.NATS_STREAM_REPLICAS });
 
 const relay = new OutboxRelay({
   publisher: bus,

@@ -24,8 +24,8 @@ async function main(): Promise<void> {
     logger.warn({ err }, 'idle PostgreSQL connection failed'),
   );
 
-  const bus = await Bus.connect({ name: 'user-service', servers: env.NATS_URL, logger });
-  await bus.provision(streams);
+  const bus = await Bus.connect({ name: 'user-service', servers: env.NATS_URL.split(','), logger });
+  await bus.provision(streams, { replicas: env.NATS_STREAM_REPLICAS });
 
   const store = new PostgresOutboxStore(db, outbox);
   const relay = new OutboxRelay({
