@@ -1,3 +1,4 @@
+export { createDatabases } from './databases.js';
 export type { Component } from './install.js';
 export { ensureInstalled, install, missingComponents } from './install.js';
 export type { NatsLaunchOptions } from './local/nats.js';
@@ -6,7 +7,9 @@ export type { NatsCluster, NatsClusterOptions, NatsNode } from './local/nats-clu
 export { startNatsCluster } from './local/nats-cluster.js';
 export type { NatsNodeConfig, SyncInterval } from './local/nats-config.js';
 export { parseSyncInterval, renderNatsConfig } from './local/nats-config.js';
-export type { ServerRecord } from './local/types.js';
+export { startFerretDb } from './local/ferretdb.js';
+export { POSTGRES_PASSWORD, startPostgres } from './local/postgres.js';
+export type { LaunchOptions, ServerRecord } from './local/types.js';
 export type { OtlpSink } from './otlp-sink.js';
 export { startOtlpSink } from './otlp-sink.js';
 export type {
