@@ -160,7 +160,13 @@ export function account(run: RunObservations, expect: Expectations): Report {
       violations.push(`reservation for ${reservation.orderId}, an order order-service does not have`);
   }
 
-  // Per SKU: stock taken = quantities of confirmed orders; held = reserved.
+  // Per SKU: the stock taken is what the live reservations hold (each applied once), and the
+  // confirmed orders' quantities are among them (a PENDING order's reservation is in flight).
+  const held = new Map<string, number>();
+  for (const reservation of run.reservations) {
+    if (reservation.status !== 'RESERVED') continue;
+    for (const line of reservation.items) held.set(line.sku, (held.get(line.sku) ?? 0) + line.quantity);
+  }
   const confirmedQuantity = new Map<string, number>();
   for (const order of run.orders) {
     if (order.status !== 'CONFIRMED') continue;
@@ -169,14 +175,17 @@ export function account(run: RunObservations, expect: Expectations): Report {
   }
   for (const item of run.stock) {
     const taken = item.initial - item.available;
-    const expected = confirmedQuantity.get(item.sku) ?? 0;
-    if (taken > expected) {
+    const reserved = held.get(item.sku) ?? 0;
+    const confirmed = confirmedQuantity.get(item.sku) ?? 0;
+    if (taken > reserved) {
       duplicated += 1;
-      violations.push(`SKU ${item.sku}: ${taken} units taken, confirmed orders hold ${expected}`);
-    } else if (taken < expected) {
+      violations.push(`SKU ${item.sku}: ${taken} units taken, reservations hold ${reserved}`);
+    } else if (taken < reserved) {
       lost += 1;
-      violations.push(`SKU ${item.sku}: ${taken} units taken, confirmed orders hold ${expected}`);
+      violations.push(`SKU ${item.sku}: ${taken} units taken, reservations hold ${reserved}`);
     }
+    if (taken < confirmed)
+      violations.push(`SKU ${item.sku}: ${taken} units taken, confirmed orders hold ${confirmed}`);
     if (item.reserved !== taken)
       violations.push(`SKU ${item.sku}: ${item.reserved} units reserved, ${taken} taken from available`);
   }

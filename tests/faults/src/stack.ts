@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createDatabases,
@@ -62,6 +62,8 @@ export class FaultStack {
   static async start(options: FaultStackOptions): Promise<FaultStack> {
     await ensureInstalled(['nats-server', 'ferretdb']);
     mkdirSync(options.dir, { recursive: true });
+    // PostgreSQL runs as its own user when we are root: it must be able to reach its folder.
+    chmodSync(options.dir, 0o755);
     const [natsPort, natsMonitorPort, postgresPort, mongoPort] = [
       await freePort(),
       await freePort(),

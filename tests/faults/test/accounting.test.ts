@@ -75,7 +75,18 @@ describe('fault run accounting', () => {
     const report = account(run, limits);
     expect(report.duplicated).toBe(2);
     expect(report.lost).toBe(0);
-    expect(report.violations).toContain('SKU A: 4 units taken, confirmed orders hold 2');
+    expect(report.violations).toContain('SKU A: 4 units taken, reservations hold 2');
+  });
+
+  it('does not count the stock of a reservation whose order is still in flight as duplicated', () => {
+    const run = healthy();
+    const pending = order('o3', 'PENDING', 3);
+    run.accepted = [...run.accepted, acceptedOf(pending)];
+    run.orders = [...run.orders, pending];
+    run.reservations = [...run.reservations, { orderId: 'o3', status: 'RESERVED', items: pending.items }];
+    run.stock = [{ sku: 'A', initial: 10, available: 5, reserved: 5 }];
+    const report = account(run, limits);
+    expect(report).toMatchObject({ stuck: 1, duplicated: 0, lost: 0 });
   });
 
   it('counts a confirmed order without its reservation, or missing from its user, as lost', () => {
@@ -84,7 +95,8 @@ describe('fault run accounting', () => {
     run.stock = [{ sku: 'A', initial: 10, available: 10, reserved: 0 }];
     run.users = [{ id: 'u1', orderCount: 0, rejectedOrderCount: 1 }];
     const report = account(run, limits);
-    expect(report.lost).toBe(3);
+    expect(report.lost).toBe(2);
+    expect(report.violations).toContain('SKU A: 0 units taken, confirmed orders hold 2');
     expect(report.violations).toContain('order o1 is CONFIRMED but its reservation is missing');
   });
 
