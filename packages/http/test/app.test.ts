@@ -392,6 +392,40 @@ describe('health and readiness', () => {
     }
   });
 
+  it('a failing non-critical check reports degraded and stays 200; a critical one still makes it 503', async () => {
+    const down = () => Promise.reject(new Error('not connected'));
+    const degraded = await start({
+      routes: [],
+      logger: memoryLogger(),
+      readiness: [
+        { name: 'postgres', check: async () => {} },
+        { name: 'nats', critical: false, check: down },
+      ],
+    });
+    const unavailable = await start({
+      routes: [],
+      logger: memoryLogger(),
+      readiness: [
+        { name: 'postgres', check: down },
+        { name: 'nats', critical: false, check: down },
+      ],
+    });
+    try {
+      const res = await request(`${degraded.url}/ready`);
+      expect(res.statusCode).toBe(200);
+      expect(await res.body.json()).toMatchObject({
+        status: 'degraded',
+        checks: { postgres: { status: 'ok' }, nats: { status: 'failed' } },
+      });
+      const both = await request(`${unavailable.url}/ready`);
+      expect(both.statusCode).toBe(503);
+      expect(await both.body.json()).toMatchObject({ status: 'unavailable' });
+    } finally {
+      await degraded.http.close();
+      await unavailable.http.close();
+    }
+  });
+
   it('refuses two checks with one name', async () => {
     const check = async () => {};
     await expect(
