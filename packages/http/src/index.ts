@@ -22,3 +22,12 @@ export type { CloseResult, HttpServer } from './server.js';
 export { createHttpServer } from './server.js';
 export type { GracefulShutdown, GracefulShutdownOptions, ShutdownStep } from './shutdown.js';
 export { gracefulShutdown } from './shutdown.js';
+export type { MongoWaits, PostgresWaits } from './waits.js';
+export {
+  httpWaitsEnv,
+  isDependencyUnavailable,
+  mongoClientOptions,
+  mongoWaitsEnv,
+  postgresPoolOptions,
+  postgresWaitsEnv,
+} from './waits.js';

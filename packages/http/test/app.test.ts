@@ -447,3 +447,83 @@ describe('logger', () => {
     expect(logger.child({ request_id: 'x' })).toBeDefined();
   });
 });
+
+describe('bounded waiting', () => {
+  it('answers 503 problem+json with Retry-After when a handler outlives the request timeout, and aborts its signal', async () => {
+    let aborted: unknown;
+    const slow = await start({
+      routes: [
+        route({
+          method: 'GET',
+          path: '/slow',
+          handler: ({ signal }) =>
+            new Promise((resolve) => {
+              signal.addEventListener('abort', () => {
+                aborted = signal.reason;
+                resolve({ status: 200, body: { late: true } });
+              });
+            }),
+        }),
+      ],
+      logger: memoryLogger(),
+      requestTimeoutMs: 150,
+      retryAfterSeconds: 2,
+    });
+    try {
+      const started = Date.now();
+      const res = await request(`${slow.url}/slow`);
+      expect(Date.now() - started).toBeLessThan(1_500);
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('2');
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(await res.body.json()).toMatchObject({
+        status: 503,
+        type: 'urn:problem-type:service-unavailable',
+      });
+      expect(aborted).toBeInstanceOf(Error);
+    } finally {
+      await slow.http.close();
+    }
+  });
+
+  it('answers 503 with Retry-After, not 500, when a dependency is busy or away', async () => {
+    const busy = await start({
+      routes: [
+        route({
+          method: 'GET',
+          path: '/pool',
+          handler: () => Promise.reject(new Error('timeout exceeded when trying to connect')),
+        }),
+        route({
+          method: 'GET',
+          path: '/wrapped',
+          handler: () => {
+            const driver = Object.assign(new Error('canceling statement due to statement timeout'), {
+              code: '57014',
+            });
+            throw new Error('Failed query: select 1', { cause: driver });
+          },
+        }),
+        route({
+          method: 'GET',
+          path: '/bug',
+          handler: () => Promise.reject(new TypeError('x is undefined')),
+        }),
+      ],
+      logger: memoryLogger(),
+    });
+    try {
+      for (const path of ['/pool', '/wrapped']) {
+        const res = await request(`${busy.url}${path}`);
+        expect(res.statusCode, path).toBe(503);
+        expect(res.headers['retry-after']).toBe('1');
+        await res.body.dump();
+      }
+      const bug = await request(`${busy.url}/bug`);
+      expect(bug.statusCode).toBe(500);
+      await bug.body.dump();
+    } finally {
+      await busy.http.close();
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { httpWaitsEnv, mongoWaitsEnv } from '@demo/http';
 import { z } from 'zod';
 
 /**
@@ -22,6 +23,8 @@ const schema = z.object({
   PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(65_535).default(8001)),
   NATS_URL: urls('NATS_URL', ['nats', 'tls', 'ws', 'wss']),
   MONGODB_URL: urls('MONGODB_URL', ['mongodb', 'mongodb+srv']),
+  ...mongoWaitsEnv,
+  ...httpWaitsEnv,
   MONGODB_DATABASE: z.preprocess(
     blankToUndefined,
     z
