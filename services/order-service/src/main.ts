@@ -29,7 +29,12 @@ function environment() {
 const env = environment();
 const logger = createLogger({ service: SERVICE });
 
-const mongo = await connectMongo({ url: env.MONGODB_URL, database: env.MONGODB_DATABASE, appName: SERVICE });
+const mongo = await connectMongo({
+  url: env.MONGODB_URL,
+  database: env.MONGODB_DATABASE,
+  appName: SERVICE,
+  waits: env,
+});
 const db = collections(mongo.db);
 await ensureIndexes(db);
 const locks = new DocumentLocks();
@@ -61,7 +66,12 @@ await subscribeAll(bus, { customers, saga });
 relay.start();
 
 const http = createHttpServer(
-  createApp({ routes: orderRoutes({ orders, saga }), logger, readiness: readinessChecks(mongo, bus) }),
+  createApp({
+    routes: orderRoutes({ orders, saga }),
+    logger,
+    readiness: readinessChecks(mongo, bus),
+    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+  }),
 );
 const address = await http.listen(env.PORT);
 logger.info({ port: address.port }, `${SERVICE} listening`);

@@ -20,8 +20,10 @@ async function main(): Promise<void> {
 
   await migrateDatabase(env.DATABASE_URL);
   logger.info('database migrated');
-  const { pool, db } = connectDatabase(env.DATABASE_URL, (err) =>
-    logger.warn({ err }, 'idle PostgreSQL connection failed'),
+  const { pool, db } = connectDatabase(
+    env.DATABASE_URL,
+    (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'),
+    env,
   );
 
   const bus = await Bus.connect({ name: 'user-service', servers: env.NATS_URL.split(','), logger });
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
       routes: userRoutes({ users, usersCreated }),
       logger,
       readiness: readinessChecks(pool, bus),
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
     }),
   );
   const address = await http.listen(env.PORT);
