@@ -1,5 +1,7 @@
 export type { Component } from './install.js';
 export { ensureInstalled, install, missingComponents } from './install.js';
+export type { CollectorBackends, CollectorOptions } from './local/collector.js';
+export { startCollector } from './local/collector.js';
 export { startNats } from './local/nats.js';
 export type { ServerRecord } from './local/types.js';
 export type { OtlpSink } from './otlp-sink.js';
