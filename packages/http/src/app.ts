@@ -19,6 +19,11 @@ export interface AppOptions {
   readinessTimeoutMs?: number;
   /** Largest JSON body accepted, in bytes, unless a route says otherwise (default 1 MiB). */
   bodyLimit?: number;
+  /**
+   * Served on `GET /metrics` (Prometheus text format), e.g. `@demo/telemetry`'s `metricsText`
+   * and `METRICS_CONTENT_TYPE`. Without it, `/metrics` is an unknown route.
+   */
+  metrics?: { text: () => Promise<string>; contentType: string };
 }
 
 /** The request handler of a service: give it to `createHttpServer`, or call `handle` yourself. */
@@ -27,7 +32,7 @@ export interface HttpApp {
 }
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
-const PROBE_PATHS = new Set(['/health', '/ready']);
+const PROBE_PATHS = new Set(['/health', '/ready', '/metrics']);
 const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 
 function requestIdOf(req: IncomingMessage): string {
@@ -196,6 +201,18 @@ export function createApp(options: AppOptions): HttpApp {
         }
       }
     };
+
+    const metrics = options.metrics;
+    if (metrics !== undefined && path === '/metrics' && (method === 'GET' || method === 'HEAD')) {
+      metrics.text().then((text) => {
+        res.statusCode = 200;
+        res.setHeader('content-type', metrics.contentType);
+        res.setHeader('content-length', Buffer.byteLength(text));
+        res.setHeader('cache-control', 'no-store');
+        res.end(method === 'HEAD' ? undefined : text);
+      }, fail);
+      return;
+    }
 
     try {
       const match = lookup(method, url);

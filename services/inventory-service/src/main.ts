@@ -8,7 +8,7 @@ import {
   streams,
 } from '@demo/contracts';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
-import { createLogger, type Logger, shutdownTelemetry } from '@demo/telemetry';
+import { createLogger, type Logger, prometheusMetrics, shutdownTelemetry } from '@demo/telemetry';
 import { connectPostgres } from './db/client.js';
 import { InventoryRepository } from './db/inventory-repository.js';
 import { runMigrations } from './db/migrate.js';
@@ -64,6 +64,7 @@ async function main(logger: Logger): Promise<void> {
       routes: [...inventoryRoutes(items), ...stockLevelRoutes(stockLevels)],
       logger,
       readiness: readinessChecks({ pool: postgres.pool, mongo: mongo.db, bus, consumers: CONSUMERS }),
+      metrics: prometheusMetrics,
     }),
   );
   const address = await http.listen(env.PORT);
