@@ -8,7 +8,7 @@ import {
   streams,
 } from '@demo/contracts';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
-import { createLogger, type Logger, shutdownTelemetry } from '@demo/telemetry';
+import { createLogger, type Logger, prometheusMetrics, shutdownTelemetry } from '@demo/telemetry';
 import { connectPostgres } from './db/client.js';
 import { InventoryRepository } from './db/inventory-repository.js';
 import { runMigrations } from './db/migrate.js';
@@ -67,6 +67,7 @@ async function main(logger: Logger): Promise<void> {
       logger,
       readiness: readinessChecks({ pool: postgres.pool, mongo: mongo.db, bus, consumers: CONSUMERS }),
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      metrics: prometheusMetrics,
     }),
   );
   const address = await http.listen(env.PORT);

@@ -1,7 +1,7 @@
 import { Bus, OutboxRelay } from '@demo/bus';
 import { streams } from '@demo/contracts';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
-import { counter, createLogger, shutdownTelemetry } from '@demo/telemetry';
+import { counter, createLogger, histogram, prometheusMetrics, shutdownTelemetry } from '@demo/telemetry';
 import { connectMongo } from './db/client.js';
 import { CustomersRepository } from './db/customers-repository.js';
 import { DocumentLocks } from './db/document-locks.js';
@@ -56,9 +56,14 @@ const saga = new OrderSaga({
   orders,
   customers,
   afterCommit: (events) => relay.committed(events),
-  outcomes: counter<{ outcome: OrderOutcome }>('demo.orders', {
-    description: 'Orders that reached an outcome: confirmed, rejected or cancelled',
+  outcomes: counter<{ outcome: OrderOutcome; reason: string }>('demo.orders', {
+    description: 'Orders that reached an outcome: confirmed, rejected or cancelled, with the reason',
     unit: '{order}',
+  }),
+  durations: histogram<{ outcome: OrderOutcome }>('demo.order.saga.duration', {
+    description: 'Time from placing an order to its outcome',
+    unit: 's',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
   }),
   logger,
 });
@@ -71,6 +76,7 @@ const http = createHttpServer(
     logger,
     readiness: readinessChecks(mongo, bus),
     requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+    metrics: prometheusMetrics,
   }),
 );
 const address = await http.listen(env.PORT);

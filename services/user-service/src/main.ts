@@ -2,7 +2,7 @@ import { Bus, OutboxRelay } from '@demo/bus';
 import { PostgresOutboxStore } from '@demo/bus/postgres';
 import { streams } from '@demo/contracts';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
-import { counter, createLogger, shutdownTelemetry } from '@demo/telemetry';
+import { counter, createLogger, prometheusMetrics, shutdownTelemetry } from '@demo/telemetry';
 import { connectDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { outbox } from './db/schema.js';
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
       logger,
       readiness: readinessChecks(pool, bus),
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      metrics: prometheusMetrics,
     }),
   );
   const address = await http.listen(env.PORT);
