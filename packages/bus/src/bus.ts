@@ -54,7 +54,7 @@ export class Bus {
     options: BusOptions,
   ) {
     this.publisher = new Publisher({
-      js,
+      nc,
       instruments,
       source: `/${options.name}`,
       timeoutMs: options.publishTimeoutMs ?? 5_000,
@@ -208,6 +208,7 @@ export class Bus {
         .catch((error: unknown) => this.logger.warn({ err: error }, 'flush before drain failed'));
       await this.nc.drain().catch((error: unknown) => this.logger.warn({ err: error }, 'drain failed'));
     }
+    this.publisher.close();
     this.logger.info({ ms: Date.now() - started }, 'bus closed');
   }
 }

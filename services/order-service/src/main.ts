@@ -7,6 +7,7 @@ import { CustomersRepository } from './db/customers-repository.js';
 import { DocumentLocks } from './db/document-locks.js';
 import { OrdersRepository } from './db/orders-repository.js';
 import { MongoOutboxStore } from './db/outbox-store.js';
+import { PendingEventsLog } from './db/pending-events.js';
 import { collections, ensureIndexes } from './db/schema.js';
 import type { OrderOutcome } from './domain/order.js';
 import { EnvError, loadEnv } from './env.js';
@@ -38,7 +39,7 @@ const mongo = await connectMongo({
 const db = collections(mongo.db);
 await ensureIndexes(db);
 const locks = new DocumentLocks();
-const orders = new OrdersRepository(db, locks);
+const orders = new OrdersRepository(db, locks, new PendingEventsLog(db, logger));
 const customers = new CustomersRepository(db, locks);
 
 const bus = await Bus.connect({ name: SERVICE, servers: env.NATS_URL.split(','), logger });
@@ -46,7 +47,7 @@ await bus.provision(streams, { replicas: env.NATS_STREAM_REPLICAS });
 
 const relay = new OutboxRelay({
   publisher: bus,
-  store: new MongoOutboxStore(db, locks),
+  store: new MongoOutboxStore(db, { logger }),
   contracts: producedEvents,
   logger: logger.child({ component: 'outbox-relay' }),
   sweepIntervalMs: 2_000,
