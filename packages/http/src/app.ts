@@ -27,6 +27,7 @@ export interface AppOptions {
   requestTimeoutMs?: number;
   /** `Retry-After` (seconds) of a 503 for a busy or unreachable dependency or a timeout (default 1). */
   retryAfterSeconds?: number;
+  /**
    * Served on `GET /metrics` (Prometheus text format), e.g. `@demo/telemetry`'s `metricsText`
    * and `METRICS_CONTENT_TYPE`. Without it, `/metrics` is an unknown route.
    */
