@@ -1,13 +1,13 @@
 export { createDatabases } from './databases.js';
 export type { Component } from './install.js';
 export { ensureInstalled, install, missingComponents } from './install.js';
+export { startFerretDb } from './local/ferretdb.js';
 export type { NatsLaunchOptions } from './local/nats.js';
 export { startNats } from './local/nats.js';
 export type { NatsCluster, NatsClusterOptions, NatsNode } from './local/nats-cluster.js';
 export { startNatsCluster } from './local/nats-cluster.js';
 export type { NatsNodeConfig, SyncInterval } from './local/nats-config.js';
 export { parseSyncInterval, renderNatsConfig } from './local/nats-config.js';
-export { startFerretDb } from './local/ferretdb.js';
 export { POSTGRES_PASSWORD, startPostgres } from './local/postgres.js';
 export type { LaunchOptions, ServerRecord } from './local/types.js';
 export type { OtlpSink } from './otlp-sink.js';
