@@ -1,6 +1,8 @@
 export { createDatabases } from './databases.js';
 export type { Component } from './install.js';
 export { ensureInstalled, install, missingComponents } from './install.js';
+export type { CollectorBackends, CollectorOptions } from './local/collector.js';
+export { startCollector } from './local/collector.js';
 export { startFerretDb } from './local/ferretdb.js';
 export type { NatsLaunchOptions } from './local/nats.js';
 export { startNats } from './local/nats.js';

@@ -1,3 +1,4 @@
+import { httpWaitsEnv, mongoWaitsEnv, postgresWaitsEnv } from '@demo/http';
 import { z } from 'zod';
 
 /**
@@ -26,6 +27,10 @@ const schema = z.object({
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
   DATABASE_URL: url('DATABASE_URL', /^postgres(ql)?$/),
+  ...httpWaitsEnv,
+  // The pool serves 8 concurrent reservations, the read model, the relay and HTTP.
+  ...postgresWaitsEnv({ poolMax: 16 }),
+  ...mongoWaitsEnv,
   MONGODB_URL: url('MONGODB_URL', /^mongodb(\+srv)?$/),
   MONGODB_DATABASE: z.preprocess(
     blank,
