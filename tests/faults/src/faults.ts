@@ -84,6 +84,20 @@ const crashSwitch = (service: ServiceName, subject: string) => async (ctx: Fault
 /** Every fault the harness knows, in the order `npm run test:faults` runs them. */
 export const FAULTS: readonly Fault[] = [
   {
+    name: 'baseline',
+    description: 'no fault: what the stack sustains at this rate, the yardstick for the rows below',
+    cluster: false,
+    loadMs: 40_000,
+    inject: async () => {},
+  },
+  {
+    name: 'baseline-cluster',
+    description: 'no fault, on the 3-node cluster with R3 streams',
+    cluster: true,
+    loadMs: 40_000,
+    inject: async () => {},
+  },
+  {
     name: 'nats-kill',
     description: 'kill -9 of nats-server, restart on the same store 5 s later',
     cluster: false,
