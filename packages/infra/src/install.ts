@@ -2,7 +2,14 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { binaries, installScript } from './paths.js';
 
-export type Component = 'nats-server' | 'nats' | 'ferretdb' | 'otelcol' | 'prometheus' | 'kustomize';
+export type Component =
+  | 'nats-server'
+  | 'nats'
+  | 'ferretdb'
+  | 'otelcol'
+  | 'prometheus'
+  | 'kustomize'
+  | 'jaeger';
 
 const needed: Record<Component, () => string[]> = {
   'nats-server': () => [binaries().natsServer],
@@ -11,6 +18,7 @@ const needed: Record<Component, () => string[]> = {
   otelcol: () => [binaries().otelcol],
   prometheus: () => [binaries().prometheus, binaries().promtool],
   kustomize: () => [binaries().kustomize],
+  jaeger: () => [binaries().jaeger],
 };
 
 export function missingComponents(components: readonly Component[]): Component[] {
