@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { readJsonBody } from './body.js';
 import { healthRoute, type ReadinessCheck, readyRoute } from './health.js';
 import type { HttpLogger } from './logger.js';
+import { PROBE_PATHS } from './probes.js';
 import { type FieldError, HttpProblem, ProblemType } from './problem.js';
 import type { HttpMethod, RawQuery, Route, RouteResult } from './route.js';
 import { tagRoute } from './route-tag.js';
@@ -27,7 +28,6 @@ export interface HttpApp {
 }
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
-const PROBE_PATHS = new Set(['/health', '/ready']);
 const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 
 function requestIdOf(req: IncomingMessage): string {

@@ -4,6 +4,7 @@ export type { CheckState, ReadinessCheck, ReadinessReport } from './health.js';
 export type { HttpLogger } from './logger.js';
 export type { KeysetPosition } from './pagination.js';
 export { decodeCursor, encodeCursor, pageQuery, toPage } from './pagination.js';
+export { isProbePath, PROBE_PATHS } from './probes.js';
 export type { FieldError, HttpProblemOptions, ProblemBody } from './problem.js';
 export { HttpProblem, isHttpProblem, ProblemType } from './problem.js';
 export type {

@@ -1,5 +1,5 @@
 export { setHttpRoute } from './http.js';
-export type { LogBindings, Logger } from './logger.js';
+export type { LogBindings, Logger, LoggerOptions } from './logger.js';
 export { createLogger } from './logger.js';
 export type {
   BusinessCounter,

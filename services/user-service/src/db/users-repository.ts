@@ -1,5 +1,6 @@
 import type { PendingEvent } from '@demo/bus';
 import type { KeysetPosition } from '@demo/http';
+import { type Committed, noRelay } from '@demo/service';
 import { and, asc, eq, gt, or } from 'drizzle-orm';
 import { EmailTakenError, UserNotFoundError } from '../domain/errors.js';
 import { type OrderOutcome, recordOrderOutcome } from '../domain/order-stats.js';
@@ -8,9 +9,6 @@ import type { Database } from './client.js';
 import { isUniqueViolation } from './errors.js';
 import { writeOutbox } from './outbox.js';
 import { processedMessages, users } from './schema.js';
-
-/** Told about the outbox rows of every committed write (to publish them now). */
-export type AfterCommit = (events: readonly PendingEvent[]) => void;
 
 export interface OrderOutcomeEvent {
   /** The event id (`ce-id`): recorded with the effect, so a redelivery is recognised. */
@@ -28,7 +26,8 @@ export type OrderOutcomeResult = 'recorded' | 'duplicate' | 'unknown_user';
 export class UserRepository {
   constructor(
     private readonly db: Database,
-    private readonly afterCommit: AfterCommit = () => {},
+    /** Told about the outbox rows of every committed write (wakes the relay). */
+    private readonly committed: Committed = noRelay,
   ) {}
 
   /** Inserts the user and its `users.created` event; EmailTakenError when the address is taken. */
@@ -43,7 +42,7 @@ export class UserRepository {
         throw new EmailTakenError(user.email, { cause: error });
       throw error;
     }
-    this.afterCommit([created]);
+    this.committed([created]);
     return user;
   }
 
@@ -75,7 +74,7 @@ export class UserRepository {
       if (removed.length === 0) throw new UserNotFoundError(id);
       await writeOutbox(tx, [deleted]);
     });
-    this.afterCommit([deleted]);
+    this.committed([deleted]);
   }
 
   /**
