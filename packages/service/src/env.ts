@@ -29,7 +29,7 @@ export function withDefault<T extends z.ZodType>(schema: T, fallback: z.input<T>
 export function url(name: string, schemes: readonly string[]) {
   const protocol = new RegExp(`^(${schemes.map((s) => s.replaceAll('+', '\\+')).join('|')})$`);
   return required(name).pipe(
-    z.url({ protocol, error: `${name} must be ${schemes.map((s) => `a ${s}://`).join(' or ')} URL` }),
+    z.url({ protocol, error: `${name} must be a ${schemes.map((s) => `${s}://`).join(' or ')} URL` }),
   );
 }
 
@@ -38,7 +38,7 @@ export function urls(name: string, schemes: readonly string[]) {
   return required(name).refine(
     (value) => splitList(value).every((part) => schemes.some((scheme) => part.startsWith(`${scheme}://`))),
     {
-      error: `${name} must be ${schemes.map((s) => `a ${s}://`).join(' or ')} URL (or several, comma-separated)`,
+      error: `${name} must be a ${schemes.map((s) => `${s}://`).join(' or ')} URL (or several, comma-separated)`,
     },
   );
 }
