@@ -1,3 +1,4 @@
+import { httpWaitsEnv } from '@demo/http';
 import { z } from 'zod';
 
 /**
@@ -63,7 +64,8 @@ const SUBJECT = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
 
 /**
  * The variables every service reads, in this order: `LOG_LEVEL` (given to the logger), `PORT`
- * (HTTP), `NATS_URL` (one server or several, comma-separated), the OTLP endpoint and service name
+ * (HTTP), `NATS_URL` (one server or several, comma-separated), `NATS_STREAM_REPLICAS`,
+ * `HTTP_REQUEST_TIMEOUT_MS`, the OTLP endpoint and service name
  * the telemetry SDK reads (checked here so that a typo fails the start), and the test-only fault
  * switch. Spread into the service's own `z.object({...})`.
  */
@@ -72,6 +74,9 @@ export function baseEnv(options: { port: number }) {
     LOG_LEVEL: withDefault(z.enum(LOG_LEVELS), 'info'),
     PORT: withDefault(z.coerce.number().int().min(0).max(65_535), options.port),
     NATS_URL: urls('NATS_URL', ['nats', 'tls', 'ws', 'wss']),
+    /** Replicas of every stream the service provisions: 1 on one server, 3 on a 3-node cluster. */
+    NATS_STREAM_REPLICAS: withDefault(z.coerce.number().int().min(1).max(5), 1),
+    ...httpWaitsEnv,
     OTEL_SERVICE_NAME: optional(z.string()),
     OTEL_EXPORTER_OTLP_ENDPOINT: optional(
       z.url({
@@ -94,6 +99,8 @@ export interface BaseEnv {
   LOG_LEVEL: LogLevel;
   PORT: number;
   NATS_URL: string;
+  NATS_STREAM_REPLICAS: number;
+  HTTP_REQUEST_TIMEOUT_MS: number;
   OTEL_SERVICE_NAME?: string | undefined;
   OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
   FAULT_CRASH_AFTER_COMMIT?: string | undefined;

@@ -24,7 +24,6 @@ export {
 } from './env.js';
 export type { Kill } from './faults.js';
 export { crashAfterCommit } from './faults.js';
-export { natsReadiness } from './readiness.js';
 export type { RunningService, RunServiceOptions, ServiceParts, StartContext } from './run.js';
 export { runService } from './run.js';
 export type { DeclaredService, TopologyRoute } from './topology.js';

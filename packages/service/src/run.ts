@@ -1,20 +1,20 @@
-import { Bus, OutboxRelay, type OutboxStore } from '@demo/bus';
+import { Bus, busReadiness, installLastResortHandlers, OutboxRelay, type OutboxStore } from '@demo/bus';
 import { streams } from '@demo/contracts';
 import {
   createApp,
   createHttpServer,
   type GracefulShutdown,
   gracefulShutdown,
+  type OpenApiInfo,
   type ReadinessCheck,
   type Route,
   type ShutdownStep,
 } from '@demo/http';
-import { createLogger, type Logger, shutdownTelemetry } from '@demo/telemetry';
+import { createLogger, type Logger, prometheusMetrics, shutdownTelemetry } from '@demo/telemetry';
 import type { Committed } from './committed.js';
 import type { ServiceDefinition } from './definition.js';
 import { type BaseEnv, EnvError, natsServers } from './env.js';
 import { crashAfterCommit } from './faults.js';
-import { natsReadiness } from './readiness.js';
 
 /** What a service's `start` returns: its dependencies (for the handlers), routes and own readiness checks. */
 export interface ServiceParts<Deps> {
@@ -22,6 +22,8 @@ export interface ServiceParts<Deps> {
   routes: readonly Route[];
   /** The service's own checks (its databases); the `nats` check is derived from the declaration. */
   readiness?: readonly ReadinessCheck[];
+  /** Serves `GET /openapi.json` with this title and version. */
+  openapi?: OpenApiInfo;
 }
 
 /** What `start` gets: the parsed environment, the logger, the connected bus and two registrations. */
@@ -77,7 +79,7 @@ async function flushTelemetry(): Promise<void> {
 
 /**
  * The one start-up and shutdown path of a service:
- * env → logger → bus (streams provisioned) → `start` (databases, repositories, routes) →
+ * env → logger (and the last-resort handlers) → bus (streams provisioned) → `start` (databases, repositories, routes) →
  * consumers of the declaration → outbox relay → HTTP → signal handlers.
  * Shutdown: HTTP drains, then the relay, the bus, telemetry, and what `start` registered.
  * A configuration error prints the variables and exits 1; any other start-up failure is logged,
@@ -101,12 +103,13 @@ export async function runService<E extends BaseEnv, Deps>(
   }
 
   const logger = createLogger({ service: service.name }, { level: env.LOG_LEVEL });
+  installLastResortHandlers(logger, { beforeExit: () => shutdownTelemetry() });
   const opened: Closer[] = [];
   const resources: Closer[] = [];
   try {
     const bus = await Bus.connect({ name: service.name, servers: natsServers(env.NATS_URL), logger });
     opened.push({ name: 'bus', run: () => bus.close() });
-    await bus.provision(streams);
+    await bus.provision(streams, { replicas: env.NATS_STREAM_REPLICAS });
 
     let relay: OutboxRelay | undefined;
     const parts = await options.start({
@@ -142,13 +145,12 @@ export async function runService<E extends BaseEnv, Deps>(
       createApp({
         routes: parts.routes,
         logger,
-        readiness: [
-          ...(parts.readiness ?? []),
-          natsReadiness(
-            bus,
-            service.consumers.map((c) => c.durable),
-          ),
-        ],
+        // NATS is not critical (the outbox holds what is written while it is away); every
+        // declared consumer must have started.
+        readiness: [...(parts.readiness ?? []), busReadiness(bus, { consumers: service.consumers.length })],
+        requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+        metrics: prometheusMetrics,
+        ...(parts.openapi === undefined ? {} : { openapi: parts.openapi }),
       }),
     );
     const address = await http.listen(env.PORT);

@@ -8,7 +8,7 @@ import {
 } from '@demo/bus';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { consume, crashAfterCommit, DEFAULT_DELIVERY, defineService, natsReadiness } from '../src/index.js';
+import { consume, crashAfterCommit, DEFAULT_DELIVERY, defineService } from '../src/index.js';
 
 const Placed = defineEvent({ subject: 'things.placed', schema: z.object({ id: z.string() }) });
 const Dropped = defineEvent({ subject: 'things.dropped', schema: z.object({ id: z.string() }) });
@@ -82,35 +82,6 @@ describe('defineService', () => {
       'a produces things.placed twice',
     );
     expect(() => defineService({ name: 'A Service', produces: [], consumes: [] })).toThrow(/lower-case/);
-  });
-});
-
-describe('natsReadiness', () => {
-  const health = (consumers: Array<{ durable: string; running: boolean }>, connected = true) => ({
-    health: () => ({
-      connected,
-      consumers: consumers.map((c) => ({ ...c, subject: 's', stream: 'S', inFlight: 0 })),
-    }),
-  });
-
-  it('passes only when connected and every declared consumer runs', async () => {
-    const wanted = ['svc--a', 'svc--b'];
-    await expect(
-      natsReadiness(
-        health([
-          { durable: 'svc--a', running: true },
-          { durable: 'svc--b', running: true },
-        ]),
-        wanted,
-      ).check(),
-    ).resolves.toBeUndefined();
-    await expect(
-      natsReadiness(health([{ durable: 'svc--a', running: true }]), wanted).check(),
-    ).rejects.toThrow('1 of 2 consumers started; missing: svc--b');
-    await expect(
-      natsReadiness(health([{ durable: 'svc--a', running: false }]), wanted).check(),
-    ).rejects.toThrow('consumers not running: svc--a');
-    await expect(natsReadiness(health([], false), []).check()).rejects.toThrow('not connected to NATS');
   });
 });
 

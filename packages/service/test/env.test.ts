@@ -18,7 +18,13 @@ describe('the environment base', () => {
   const valid = { NATS_URL: 'nats://127.0.0.1:4222', DATABASE_URL: 'postgres://u:p@h/db' };
 
   it('applies the defaults', () => {
-    expect(parseEnv(schema, valid)).toEqual({ ...valid, PORT: 9000, LOG_LEVEL: 'info' });
+    expect(parseEnv(schema, valid)).toEqual({
+      ...valid,
+      PORT: 9000,
+      LOG_LEVEL: 'info',
+      NATS_STREAM_REPLICAS: 1,
+      HTTP_REQUEST_TIMEOUT_MS: 30_000,
+    });
   });
 
   it('names every missing and invalid variable', () => {

@@ -1,15 +1,19 @@
+import { mongoWaitsEnv, postgresWaitsEnv } from '@demo/http';
 import { baseEnv, parseEnv, url, withDefault } from '@demo/service';
 import { z } from 'zod';
 
 /**
  * The only reader of `process.env` in this service: the shared base (LOG_LEVEL, PORT, NATS_URL,
- * telemetry, fault switch) and the service's own databases. OpenTelemetry reads its own `OTEL_*`
- * variables through `@demo/telemetry/register`.
+ * stream replicas, HTTP timeout, telemetry, fault switch) and the service's own databases.
+ * OpenTelemetry reads its own `OTEL_*` variables through `@demo/telemetry/register`.
  */
 
 const schema = z.object({
   ...baseEnv({ port: 8002 }),
   DATABASE_URL: url('DATABASE_URL', ['postgres', 'postgresql']),
+  // The pool serves 8 concurrent reservations, the read model, the relay and HTTP.
+  ...postgresWaitsEnv({ poolMax: 16 }),
+  ...mongoWaitsEnv,
   MONGODB_URL: url('MONGODB_URL', ['mongodb', 'mongodb+srv']),
   MONGODB_DATABASE: withDefault(z.string().regex(/^[A-Za-z0-9_-]{1,63}$/), 'inventory'),
   LOW_STOCK_THRESHOLD: withDefault(z.coerce.number().int().nonnegative(), 5),

@@ -8,9 +8,8 @@ import { ReservationRepository } from './db/reservation-repository.js';
 import { outbox } from './db/schema.js';
 import { StockLevelRepository } from './db/stock-level-repository.js';
 import { loadEnv } from './env.js';
-import { inventoryRoutes } from './http/inventory-routes.js';
+import { API_INFO, apiRoutes } from './http/api.js';
 import { readinessChecks } from './http/readiness.js';
-import { stockLevelRoutes } from './http/stock-level-routes.js';
 import { registerMetrics } from './metrics.js';
 import { inventoryService } from './service.js';
 
@@ -19,13 +18,15 @@ await runService({
   service: inventoryService,
   loadEnv,
   start: async ({ env, logger, closeAtShutdown, outbox: relayOver }) => {
-    const postgres = connectPostgres(env.DATABASE_URL, (err) =>
-      logger.error({ err }, 'idle PostgreSQL client error'),
+    const postgres = connectPostgres(
+      env.DATABASE_URL,
+      (err) => logger.error({ err }, 'idle PostgreSQL client error'),
+      env,
     );
     closeAtShutdown('postgres', () => postgres.pool.end());
     await runMigrations(postgres.pool);
     logger.info({}, 'PostgreSQL migrations applied');
-    const mongo = await connectMongo(env.MONGODB_URL, env.MONGODB_DATABASE);
+    const mongo = await connectMongo(env.MONGODB_URL, env.MONGODB_DATABASE, env);
     closeAtShutdown('mongodb', () => mongo.client.close());
     const stockLevels = new StockLevelRepository(mongo.db, env.LOW_STOCK_THRESHOLD);
     await stockLevels.ensureIndexes();
@@ -36,8 +37,9 @@ await runService({
     const metrics = registerMetrics(items);
     return {
       deps: { reservations, stockLevels, outcomes: metrics.reservations },
-      routes: [...inventoryRoutes(items), ...stockLevelRoutes(stockLevels)],
+      routes: apiRoutes(items, stockLevels),
       readiness: readinessChecks({ pool: postgres.pool, mongo: mongo.db }),
+      openapi: API_INFO,
     };
   },
 });

@@ -1,15 +1,17 @@
+import { mongoWaitsEnv } from '@demo/http';
 import { baseEnv, parseEnv, urls, withDefault } from '@demo/service';
 import { z } from 'zod';
 
 /**
  * The only reader of `process.env` in this service: the shared base (LOG_LEVEL, PORT, NATS_URL,
- * telemetry, fault switch) and the service's own MongoDB. The OpenTelemetry SDK reads its own
- * `OTEL_*` variables.
+ * stream replicas, HTTP timeout, telemetry, fault switch) and the service's own MongoDB. The
+ * OpenTelemetry SDK reads its own `OTEL_*` variables.
  */
 
 const schema = z.object({
   ...baseEnv({ port: 8001 }),
   MONGODB_URL: urls('MONGODB_URL', ['mongodb', 'mongodb+srv']),
+  ...mongoWaitsEnv,
   MONGODB_DATABASE: withDefault(
     z
       .string()

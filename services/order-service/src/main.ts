@@ -1,14 +1,16 @@
 import { runService } from '@demo/service';
-import { counter } from '@demo/telemetry';
+import { counter, histogram } from '@demo/telemetry';
 import { connectMongo } from './db/client.js';
 import { CustomersRepository } from './db/customers-repository.js';
 import { DocumentLocks } from './db/document-locks.js';
 import { OrdersRepository } from './db/orders-repository.js';
 import { MongoOutboxStore } from './db/outbox-store.js';
+import { PendingEventsLog } from './db/pending-events.js';
 import { collections, ensureIndexes } from './db/schema.js';
 import type { OrderOutcome } from './domain/order.js';
 import { loadEnv } from './env.js';
 import { OrderSaga } from './events/order-saga.js';
+import { API_INFO } from './http/api.js';
 import { orderRoutes } from './http/orders.js';
 import { readinessChecks } from './http/readiness.js';
 import { orderService } from './service.js';
@@ -22,21 +24,27 @@ await runService({
       url: env.MONGODB_URL,
       database: env.MONGODB_DATABASE,
       appName: orderService.name,
+      waits: env,
     });
     closeAtShutdown('mongodb', () => mongo.close());
     const db = collections(mongo.db);
     await ensureIndexes(db);
     const locks = new DocumentLocks();
-    const orders = new OrdersRepository(db, locks);
+    const orders = new OrdersRepository(db, locks, new PendingEventsLog(db, logger));
     const customers = new CustomersRepository(db, locks);
 
     const saga = new OrderSaga({
       orders,
       customers,
-      committed: outbox(new MongoOutboxStore(db, locks)),
-      outcomes: counter<{ outcome: OrderOutcome }>('demo.orders', {
-        description: 'Orders that reached an outcome: confirmed, rejected or cancelled',
+      committed: outbox(new MongoOutboxStore(db, { logger })),
+      outcomes: counter<{ outcome: OrderOutcome; reason: string }>('demo.orders', {
+        description: 'Orders that reached an outcome: confirmed, rejected or cancelled, with the reason',
         unit: '{order}',
+      }),
+      durations: histogram<{ outcome: OrderOutcome }>('demo.order.saga.duration', {
+        description: 'Time from placing an order to its outcome',
+        unit: 's',
+        buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       }),
       logger,
     });
@@ -44,6 +52,7 @@ await runService({
       deps: { customers, saga },
       routes: orderRoutes({ orders, saga }),
       readiness: readinessChecks(mongo),
+      openapi: API_INFO,
     };
   },
 });

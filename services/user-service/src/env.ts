@@ -1,13 +1,14 @@
+import { postgresWaitsEnv } from '@demo/http';
 import { baseEnv, parseEnv, url } from '@demo/service';
 import { z } from 'zod';
 
 /**
  * The only reader of `process.env` in this service: the shared base (LOG_LEVEL, PORT, NATS_URL,
- * telemetry, fault switch) and the service's own database. The OpenTelemetry SDK reads its own
- * `OTEL_*` variables.
+ * stream replicas, HTTP timeout, telemetry, fault switch) and the service's own database. The
+ * OpenTelemetry SDK reads its own `OTEL_*` variables.
  */
 
-const database = { DATABASE_URL: url('DATABASE_URL', ['postgres', 'postgresql']) };
+const database = { DATABASE_URL: url('DATABASE_URL', ['postgres', 'postgresql']), ...postgresWaitsEnv() };
 const { LOG_LEVEL, ...rest } = baseEnv({ port: 8000 });
 
 const databaseSchema = z.object({ ...database, LOG_LEVEL });

@@ -6,6 +6,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { outbox } from './db/schema.js';
 import { UserRepository } from './db/users-repository.js';
 import { loadEnv } from './env.js';
+import { API_INFO } from './http/api.js';
 import { readinessChecks } from './http/readiness.js';
 import { userRoutes } from './http/users.js';
 import { userService } from './service.js';
@@ -17,13 +18,20 @@ await runService({
   start: async ({ env, logger, closeAtShutdown, outbox: relayOver }) => {
     await migrateDatabase(env.DATABASE_URL);
     logger.info('database migrated');
-    const { pool, db } = connectDatabase(env.DATABASE_URL, (err) =>
-      logger.warn({ err }, 'idle PostgreSQL connection failed'),
+    const { pool, db } = connectDatabase(
+      env.DATABASE_URL,
+      (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'),
+      env,
     );
     closeAtShutdown('postgres', () => pool.end());
 
     const users = new UserRepository(db, relayOver(new PostgresOutboxStore(db, outbox)));
     const usersCreated = counter('demo.users.created', { unit: '{user}', description: 'Users registered' });
-    return { deps: { users }, routes: userRoutes({ users, usersCreated }), readiness: readinessChecks(pool) };
+    return {
+      deps: { users },
+      routes: userRoutes({ users, usersCreated }),
+      readiness: readinessChecks(pool),
+      openapi: API_INFO,
+    };
   },
 });

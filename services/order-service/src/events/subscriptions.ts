@@ -10,8 +10,9 @@ import type { OrderSaga } from './order-saga.js';
  */
 
 export function onUserCreated(customers: CustomersRepository): Handler<typeof UserCreated> {
-  return async (data) => {
+  return async (data, ctx) => {
     await customers.record({ ...data, createdAt: new Date(data.createdAt) });
+    ctx.logger.info({ userId: data.userId }, 'customer recorded');
   };
 }
 

@@ -1,7 +1,11 @@
 import type { ReadinessCheck } from '@demo/http';
 import type { Mongo } from '../db/client.js';
 
-/** `GET /ready`: MongoDB answers (the `nats` check, with every declared consumer, is added by `runService`). */
+/**
+ * `GET /ready`: MongoDB answers (critical). The `nats` check (not critical: orders keep their
+ * pending events in their documents while NATS is away) is added by `runService`, with every
+ * consumer the service declares.
+ */
 export function readinessChecks(mongo: Pick<Mongo, 'ping'>): ReadinessCheck[] {
   return [{ name: 'mongodb', check: () => mongo.ping() }];
 }
