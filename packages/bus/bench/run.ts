@@ -12,7 +12,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { ensureInstalled, freePort, type ServerRecord, startCollector, startNats, stopProcess } from '@demo/infra';
+import {
+  ensureInstalled,
+  freePort,
+  type ServerRecord,
+  startCollector,
+  startNats,
+  stopProcess,
+} from '@demo/infra';
 import type { Mode } from './worker.js';
 
 const run = promisify(execFile);

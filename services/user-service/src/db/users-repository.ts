@@ -1,10 +1,11 @@
-import type { PendingEvent } from '@demo/bus';
+import { pendingEvent } from '@demo/bus';
+import { UserCreated, UserDeleted } from '@demo/contracts';
 import type { KeysetPosition } from '@demo/http';
 import { type Committed, noRelay } from '@demo/service';
 import { and, asc, eq, gt, or } from 'drizzle-orm';
 import { EmailTakenError, UserNotFoundError } from '../domain/errors.js';
 import { type OrderOutcome, recordOrderOutcome } from '../domain/order-stats.js';
-import type { User } from '../domain/user.js';
+import { type User, userCreated, userDeleted } from '../domain/user.js';
 import type { Database } from './client.js';
 import { isUniqueViolation } from './errors.js';
 import { writeOutbox } from './outbox.js';
@@ -31,7 +32,9 @@ export class UserRepository {
   ) {}
 
   /** Inserts the user and its `users.created` event; EmailTakenError when the address is taken. */
-  async create(user: User, created: PendingEvent): Promise<User> {
+  async create(user: User): Promise<User> {
+    // Made here, in the request's context: the row keeps the trace of the request that wrote it.
+    const created = pendingEvent(UserCreated, userCreated(user));
     try {
       await this.db.transaction(async (tx) => {
         await tx.insert(users).values(user);
@@ -68,7 +71,8 @@ export class UserRepository {
   }
 
   /** Deletes the user and writes its `users.deleted` event; UserNotFoundError when absent. */
-  async delete(id: string, deleted: PendingEvent): Promise<void> {
+  async delete(id: string, at: Date): Promise<void> {
+    const deleted = pendingEvent(UserDeleted, userDeleted(id, at));
     await this.db.transaction(async (tx) => {
       const removed = await tx.delete(users).where(eq(users.id, id)).returning({ id: users.id });
       if (removed.length === 0) throw new UserNotFoundError(id);
