@@ -19,12 +19,12 @@ describe('env', () => {
       ...valid,
       PORT: 8000,
       LOG_LEVEL: 'info',
-      HTTP_REQUEST_TIMEOUT_MS: 30_000,
       NATS_STREAM_REPLICAS: 1,
-      PG_CONNECT_TIMEOUT_MS: 5_000,
-      PG_IDLE_TIMEOUT_MS: 30_000,
+      HTTP_REQUEST_TIMEOUT_MS: 30_000,
       PG_POOL_MAX: 10,
+      PG_CONNECT_TIMEOUT_MS: 5_000,
       PG_STATEMENT_TIMEOUT_MS: 10_000,
+      PG_IDLE_TIMEOUT_MS: 30_000,
     });
   });
 

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { BusLogger } from '@demo/bus';
 import type { OrderLine } from '@demo/contracts';
+import type { Committed } from '@demo/service';
 import { type BusinessCounter, type BusinessHistogram, withAppContext } from '@demo/telemetry';
 import type { CustomersRepository } from '../db/customers-repository.js';
 import type { OrdersRepository } from '../db/orders-repository.js';
 import { mayOrder } from '../domain/customer.js';
 import { type Order, type OrderOutcome, type OrderSignal, placeOrder, transition } from '../domain/order.js';
-import { type AfterCommit, toPendingEvent } from './publishing.js';
+import { toPendingEvent } from './publishing.js';
 
 /** The user may not order: never announced by `users.created`, or deleted. */
 export class UnknownCustomerError extends Error {
@@ -22,7 +23,8 @@ export class UnknownCustomerError extends Error {
 export interface OrderSagaDeps {
   orders: OrdersRepository;
   customers: CustomersRepository;
-  afterCommit: AfterCommit;
+  /** Told about the events of every committed write (wakes the relay). */
+  committed: Committed;
   /** `demo.orders`, by outcome and reason (the saga's success objective reads it). */
   outcomes: BusinessCounter<{ outcome: OrderOutcome; reason: string }>;
   /** `demo.order.saga.duration`: placed → outcome, in seconds (the saga's latency objective). */
@@ -65,7 +67,7 @@ export class OrderSaga {
     const { order, event } = placeOrder({ id, ...input, now: this.clock() });
     const pending = toPendingEvent(event);
     await this.deps.orders.insert(order, pending);
-    this.deps.afterCommit([pending]);
+    this.deps.committed([pending]);
     // `users.deleted` may have been handled between the check above and the insert, its search
     // for pending orders missing this one. Both sides write before they read, so at least one
     // sees the other: here, cancel the order as the handler would have.
@@ -123,7 +125,7 @@ export class OrderSaga {
     this.deps.durations?.record(Math.max(0, (this.clock().getTime() - order.createdAt.getTime()) / 1000), {
       outcome: change.outcome,
     });
-    this.deps.afterCommit([pending]);
+    this.deps.committed([pending]);
     logger.info({ orderId: order.id, status: moved.status, eventId: pending.id }, `order ${change.outcome}`);
     return moved;
   }
