@@ -34,6 +34,10 @@ const schema = z.object({
       .regex(/^[A-Za-z0-9_-]{1,63}$/, { error: 'MONGODB_DATABASE must be 1 to 63 of A-Z a-z 0-9 _ -' })
       .default('orders'),
   ),
+  /** How long a PENDING order waits for the saga before it is rejected (`deadline_exceeded`). */
+  ORDER_SAGA_DEADLINE_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1_000).default(300_000)),
+  /** How often orders past their deadline are looked for. */
+  ORDER_SAGA_SWEEP_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(100).default(5_000)),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

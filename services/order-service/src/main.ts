@@ -8,11 +8,13 @@ import { DocumentLocks } from './db/document-locks.js';
 import { OrdersRepository } from './db/orders-repository.js';
 import { MongoOutboxStore } from './db/outbox-store.js';
 import { PendingEventsLog } from './db/pending-events.js';
+import { SagaDeadlines } from './db/saga-deadlines.js';
 import { collections, ensureIndexes } from './db/schema.js';
 import type { OrderOutcome } from './domain/order.js';
 import { EnvError, loadEnv } from './env.js';
 import { OrderSaga } from './events/order-saga.js';
 import { producedEvents } from './events/publishing.js';
+import { SagaDeadlineSweep } from './events/saga-deadline.js';
 import { SERVICE, subscribeAll } from './events/subscriptions.js';
 import { orderRoutes } from './http/orders.js';
 import { readinessChecks } from './http/readiness.js';
@@ -42,6 +44,8 @@ await ensureIndexes(db);
 const locks = new DocumentLocks();
 const orders = new OrdersRepository(db, locks, new PendingEventsLog(db, logger));
 const customers = new CustomersRepository(db, locks);
+const deadlines = new SagaDeadlines(mongo.db);
+await deadlines.ensureIndexes();
 
 const bus = await Bus.connect({ name: SERVICE, servers: env.NATS_URL.split(','), logger });
 await bus.provision(streams, { replicas: env.NATS_STREAM_REPLICAS });
@@ -68,9 +72,13 @@ const saga = new OrderSaga({
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
   }),
   logger,
+  deadlines,
+  deadlineMs: env.ORDER_SAGA_DEADLINE_MS,
 });
 await subscribeAll(bus, { customers, saga });
 relay.start();
+const deadlineSweep = new SagaDeadlineSweep({ deadlines, saga, logger, intervalMs: env.ORDER_SAGA_SWEEP_MS });
+deadlineSweep.start();
 
 const http = createHttpServer(
   createApp({
@@ -88,6 +96,7 @@ gracefulShutdown({
   http,
   logger,
   steps: [
+    { name: 'saga deadlines', run: () => deadlineSweep.stop() },
     { name: 'outbox relay', run: () => relay.stop() },
     { name: 'bus', run: () => bus.close() },
     { name: 'telemetry', run: () => shutdownTelemetry() },

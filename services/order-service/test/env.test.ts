@@ -15,7 +15,14 @@ function problemsOf(source: NodeJS.ProcessEnv): readonly string[] {
 
 describe('env', () => {
   it('applies the defaults', () => {
-    expect(loadEnv(valid)).toEqual({ ...valid, PORT: 8001, MONGODB_DATABASE: 'orders', LOG_LEVEL: 'info' });
+    expect(loadEnv(valid)).toMatchObject({
+      ...valid,
+      PORT: 8001,
+      MONGODB_DATABASE: 'orders',
+      LOG_LEVEL: 'info',
+      ORDER_SAGA_DEADLINE_MS: 300_000,
+      ORDER_SAGA_SWEEP_MS: 5_000,
+    });
   });
 
   it('names every missing variable (blank counts as missing)', () => {
