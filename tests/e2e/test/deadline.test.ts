@@ -13,8 +13,25 @@ const run = promisify(execFile);
 async function busCli(natsUrl: string, ...args: string[]): Promise<string> {
   const { stdout } = await run(
     process.execPath,
-    ['--import', 'tsx', '--conditions=@demo/source', '--import', '@demo/telemetry/register', 'packages/bus/src/cli/main.ts', ...args],
-    { cwd: repoRoot, env: { ...process.env, NATS_URL: natsUrl, OTEL_SERVICE_NAME: 'bus-cli', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } },
+    [
+      '--import',
+      'tsx',
+      '--conditions=@demo/source',
+      '--import',
+      '@demo/telemetry/register',
+      'packages/bus/src/cli/main.ts',
+      ...args,
+    ],
+    {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        NATS_URL: natsUrl,
+        OTEL_SERVICE_NAME: 'bus-cli',
+        OTEL_METRICS_EXPORTER: 'none',
+        OTEL_LOGS_EXPORTER: 'none',
+      },
+    },
   );
   return stdout;
 }
@@ -35,7 +52,9 @@ describe('no order waits forever; a replayed dead letter completes its saga', ()
   let inventoryDb: pg.Pool;
 
   beforeAll(async () => {
-    saga = await Saga.start({ 'order-service': { ORDER_SAGA_DEADLINE_MS: '30000', ORDER_SAGA_SWEEP_MS: '500' } });
+    saga = await Saga.start({
+      'order-service': { ORDER_SAGA_DEADLINE_MS: '30000', ORDER_SAGA_SWEEP_MS: '500' },
+    });
     nc = await connect({ servers: saga.nats.url });
     inventoryDb = new pg.Pool({ connectionString: saga.databases[1]!.url, max: 1 });
   });
@@ -61,7 +80,12 @@ describe('no order waits forever; a replayed dead letter completes its saga', ()
     const fixed = await saga.placeOrder(user.body.id, [{ sku: s, quantity: 3 }]);
     const abandoned = await saga.placeOrder(user.body.id, [{ sku: s, quantity: 1 }]);
     expect([fixed.status, abandoned.status]).toEqual([201, 201]);
-    const dead = await eventually('both orders.created dead-lettered', () => deadLetters(nc), (d) => d.length === 2, 45_000);
+    const dead = await eventually(
+      'both orders.created dead-lettered',
+      () => deadLetters(nc),
+      (d) => d.length === 2,
+      45_000,
+    );
     const seqOf = (orderId: string) => {
       const letter = dead.find((d) => (d.json() as { orderId: string }).orderId === orderId);
       expect(letter?.headers?.get('dlq-reason')).toBe('handler_failed');
