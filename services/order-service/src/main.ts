@@ -16,6 +16,7 @@ import { OrderSaga } from './events/order-saga.js';
 import { producedEvents } from './events/publishing.js';
 import { SagaDeadlineSweep } from './events/saga-deadline.js';
 import { SERVICE, subscribeAll } from './events/subscriptions.js';
+import { API_INFO } from './http/api.js';
 import { orderRoutes } from './http/orders.js';
 import { readinessChecks } from './http/readiness.js';
 
@@ -87,6 +88,7 @@ const http = createHttpServer(
     readiness: readinessChecks(mongo, bus),
     requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
     metrics: prometheusMetrics,
+    openapi: API_INFO,
   }),
 );
 const address = await http.listen(env.PORT);

@@ -10,6 +10,7 @@ import { UserRepository } from './db/users-repository.js';
 import { loadEnv } from './env.js';
 import { subscribeOrderOutcomes } from './events/order-outcomes.js';
 import { producedEvents } from './events/publishing.js';
+import { API_INFO } from './http/api.js';
 import { readinessChecks } from './http/readiness.js';
 import { userRoutes } from './http/users.js';
 
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
       readiness: readinessChecks(pool, bus),
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
       metrics: prometheusMetrics,
+      openapi: API_INFO,
     }),
   );
   const address = await http.listen(env.PORT);
