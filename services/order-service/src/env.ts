@@ -18,6 +18,10 @@ const schema = z.object({
       .regex(/^[A-Za-z0-9_-]{1,63}$/, { error: 'MONGODB_DATABASE must be 1 to 63 of A-Z a-z 0-9 _ -' }),
     'orders',
   ),
+  /** How long a PENDING order waits for the saga before it is rejected (`deadline_exceeded`). */
+  ORDER_SAGA_DEADLINE_MS: withDefault(z.coerce.number().int().min(1_000), 300_000),
+  /** How often orders past their deadline are looked for. */
+  ORDER_SAGA_SWEEP_MS: withDefault(z.coerce.number().int().min(100), 5_000),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -6,10 +6,12 @@ import { DocumentLocks } from './db/document-locks.js';
 import { OrdersRepository } from './db/orders-repository.js';
 import { MongoOutboxStore } from './db/outbox-store.js';
 import { PendingEventsLog } from './db/pending-events.js';
+import { SagaDeadlines } from './db/saga-deadlines.js';
 import { collections, ensureIndexes } from './db/schema.js';
 import type { OrderOutcome } from './domain/order.js';
 import { loadEnv } from './env.js';
 import { OrderSaga } from './events/order-saga.js';
+import { SagaDeadlineSweep } from './events/saga-deadline.js';
 import { API_INFO } from './http/api.js';
 import { orderRoutes } from './http/orders.js';
 import { readinessChecks } from './http/readiness.js';
@@ -20,6 +22,9 @@ await runService({
   service: orderService,
   loadEnv,
   start: async ({ env, logger, closeAtShutdown, outbox }) => {
+    // Registered first so that it stops before the database it reads closes.
+    let deadlineSweep: SagaDeadlineSweep | undefined;
+    closeAtShutdown('saga deadlines', () => deadlineSweep?.stop());
     const mongo = await connectMongo({
       url: env.MONGODB_URL,
       database: env.MONGODB_DATABASE,
@@ -32,6 +37,8 @@ await runService({
     const locks = new DocumentLocks();
     const orders = new OrdersRepository(db, locks, new PendingEventsLog(db, logger));
     const customers = new CustomersRepository(db, locks);
+    const deadlines = new SagaDeadlines(mongo.db);
+    await deadlines.ensureIndexes();
 
     const saga = new OrderSaga({
       orders,
@@ -47,7 +54,11 @@ await runService({
         buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       }),
       logger,
+      deadlines,
+      deadlineMs: env.ORDER_SAGA_DEADLINE_MS,
     });
+    deadlineSweep = new SagaDeadlineSweep({ deadlines, saga, logger, intervalMs: env.ORDER_SAGA_SWEEP_MS });
+    deadlineSweep.start();
     return {
       deps: { customers, saga },
       routes: orderRoutes({ orders, saga }),

@@ -5,8 +5,17 @@ import type { Committed } from '@demo/service';
 import { type BusinessCounter, type BusinessHistogram, withAppContext } from '@demo/telemetry';
 import type { CustomersRepository } from '../db/customers-repository.js';
 import type { OrdersRepository } from '../db/orders-repository.js';
+import type { SagaDeadlines } from '../db/saga-deadlines.js';
 import { mayOrder } from '../domain/customer.js';
-import { type Order, type OrderOutcome, type OrderSignal, placeOrder, transition } from '../domain/order.js';
+import {
+  type Order,
+  type OrderOutcome,
+  type OrderSignal,
+  placeOrder,
+  releaseAfterDeadline,
+  sagaDeadline,
+  transition,
+} from '../domain/order.js';
 import { toPendingEvent } from './publishing.js';
 
 /** The user may not order: never announced by `users.created`, or deleted. */
@@ -31,7 +40,14 @@ export interface OrderSagaDeps {
   durations?: BusinessHistogram<{ outcome: OrderOutcome }>;
   logger: BusLogger;
   clock?: () => Date;
+  /** Where each order's saga deadline is kept; without it orders wait as long as it takes. */
+  deadlines?: SagaDeadlines;
+  /** How long a `PENDING` order waits for the saga. Default 5 minutes. */
+  deadlineMs?: number;
 }
+
+/** What `expire` did to an order whose deadline passed. */
+export type ExpireOutcome = 'rejected' | 'settled' | 'gone';
 
 /**
  * This service's part of the order saga: place an order, move it on when the saga says so.
@@ -66,6 +82,7 @@ export class OrderSaga {
     if (!mayOrder(customer)) throw new UnknownCustomerError(input.userId, customer?.deletedAt !== undefined);
     const { order, event } = placeOrder({ id, ...input, now: this.clock() });
     const pending = toPendingEvent(event);
+    await this.deps.deadlines?.set(order.id, sagaDeadline(order.createdAt, this.deps.deadlineMs ?? 300_000));
     await this.deps.orders.insert(order, pending);
     this.deps.committed([pending]);
     // `users.deleted` may have been handled between the check above and the insert, its search
@@ -106,6 +123,29 @@ export class OrderSaga {
     return cancelled;
   }
 
+  /**
+   * The saga deadline of `orderId` passed: a `PENDING` order is rejected (`deadline_exceeded`),
+   * then an `orders.cancelled` follows it so inventory releases what it reserved. Safe to
+   * repeat: the rejection happens once, the release is idempotent downstream.
+   */
+  async expire(orderId: string, logger = this.deps.logger): Promise<ExpireOutcome> {
+    let order = await this.deps.orders.find(orderId);
+    if (order === null) return 'gone';
+    if (order.status === 'PENDING') {
+      order =
+        (await this.applyTo(order, { type: 'deadline-passed' }, logger)) ??
+        (await this.deps.orders.find(orderId));
+      if (order === null) return 'gone';
+    }
+    const release = releaseAfterDeadline(order);
+    if (release === null) return 'settled';
+    const pending = toPendingEvent(release.event);
+    const held = await this.deps.orders.apply(order.id, release, pending, this.clock());
+    if (held !== null) this.deps.committed([pending]);
+    logger.warn({ orderId, eventId: pending.id }, 'order rejected: saga deadline passed; release requested');
+    return 'rejected';
+  }
+
   private async applyTo(order: Order, signal: OrderSignal, logger: BusLogger): Promise<Order | null> {
     const change = transition(order, signal);
     if (change === null) {
@@ -126,6 +166,12 @@ export class OrderSaga {
       outcome: change.outcome,
     });
     this.deps.committed([pending]);
+    // The deadline's own rejection keeps its entry until the release after it is written.
+    if (signal.type !== 'deadline-passed') {
+      this.deps.deadlines?.clear(order.id).catch((error: unknown) => {
+        logger.warn({ err: error, orderId: order.id }, 'could not clear the saga deadline; the sweep will');
+      });
+    }
     logger.info({ orderId: order.id, status: moved.status, eventId: pending.id }, `order ${change.outcome}`);
     return moved;
   }
