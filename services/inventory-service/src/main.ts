@@ -7,6 +7,7 @@ import {
   InventoryStockChanged,
   streams,
 } from '@demo/contracts';
+import { Faults, faultRoutes } from '@demo/faults';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
 import { createLogger, type Logger, prometheusMetrics, shutdownTelemetry } from '@demo/telemetry';
 import { connectPostgres } from './db/client.js';
@@ -55,13 +56,19 @@ async function main(logger: Logger): Promise<void> {
   const reservations = new ReservationRepository(postgres.db, committed);
   const metrics = registerMetrics(items);
 
-  await subscribeAll(bus, { reservations, stockLevels, outcomes: metrics.reservations });
+  const faults = Faults.fromEnv(process.env, logger);
+  await subscribeAll(bus, {
+    reservations,
+    stockLevels,
+    outcomes: metrics.reservations,
+    faults: { switches: faults, slowQuery: (s) => postgres.pool.query('select pg_sleep($1)', [s]) },
+  });
   // Started after the bus: its first pass publishes what a crash left in the outbox.
   relay.start();
 
   const http = createHttpServer(
     createApp({
-      routes: [...inventoryRoutes(items), ...stockLevelRoutes(stockLevels)],
+      routes: [...inventoryRoutes(items), ...stockLevelRoutes(stockLevels), ...faultRoutes(faults)],
       logger,
       readiness: readinessChecks({ pool: postgres.pool, mongo: mongo.db, bus, consumers: CONSUMERS }),
       metrics: prometheusMetrics,

@@ -1,5 +1,6 @@
 import { Bus, OutboxRelay } from '@demo/bus';
 import { streams } from '@demo/contracts';
+import { Faults, faultRoutes } from '@demo/faults';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
 import { counter, createLogger, histogram, prometheusMetrics, shutdownTelemetry } from '@demo/telemetry';
 import { connectMongo } from './db/client.js';
@@ -63,11 +64,18 @@ const saga = new OrderSaga({
   logger,
 });
 await subscribeAll(bus, { customers, saga });
+const faults = Faults.fromEnv(process.env, logger);
+// Poison messages for the demo: undecodable `orders.created`, straight onto the stream.
+faults.onPoison(async (count) => {
+  for (let i = 0; i < count; i++)
+    bus.nc.publish('orders.created', `poison message ${i + 1} of ${count}: not JSON`);
+  await bus.nc.flush();
+});
 relay.start();
 
 const http = createHttpServer(
   createApp({
-    routes: orderRoutes({ orders, saga }),
+    routes: [...orderRoutes({ orders, saga }), ...faultRoutes(faults)],
     logger,
     readiness: readinessChecks(mongo, bus),
     metrics: prometheusMetrics,

@@ -1,6 +1,7 @@
 import { Bus, OutboxRelay } from '@demo/bus';
 import { PostgresOutboxStore } from '@demo/bus/postgres';
 import { streams } from '@demo/contracts';
+import { Faults, faultRoutes } from '@demo/faults';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
 import { counter, createLogger, prometheusMetrics, shutdownTelemetry } from '@demo/telemetry';
 import { connectDatabase } from './db/client.js';
@@ -37,14 +38,15 @@ async function main(): Promise<void> {
     crashAfterCommitOf: env.FAULT_CRASH_AFTER_COMMIT,
   });
   const users = new UserRepository(db, (events) => relay.committed(events));
-  await subscribeOrderOutcomes(bus, users);
+  const faults = Faults.fromEnv(process.env, logger);
+  await subscribeOrderOutcomes(bus, users, faults);
   relay.start();
 
   const usersCreated = counter('demo.users.created', { unit: '{user}', description: 'Users registered' });
 
   const http = createHttpServer(
     createApp({
-      routes: userRoutes({ users, usersCreated }),
+      routes: [...userRoutes({ users, usersCreated }), ...faultRoutes(faults)],
       logger,
       readiness: readinessChecks(pool, bus),
       metrics: prometheusMetrics,

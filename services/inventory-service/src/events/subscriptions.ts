@@ -1,5 +1,6 @@
 import type { Bus, EventContract, Handler, SubscribeOptions } from '@demo/bus';
 import { InventoryStockChanged, OrderCancelled, OrderCreated } from '@demo/contracts';
+import type { Faults } from '@demo/faults';
 import type { BusinessCounter } from '@demo/telemetry';
 import type { ReservationRepository } from '../db/reservation-repository.js';
 import type { StockLevelRepository } from '../db/stock-level-repository.js';
@@ -20,6 +21,8 @@ export interface SubscriptionDeps {
   reservations: ReservationRepository;
   stockLevels: StockLevelRepository;
   outcomes: BusinessCounter<{ outcome: string }>;
+  /** The demo's fault switches (reservation latency, slow database), with the slow query to run. */
+  faults?: { switches: Faults; slowQuery: (seconds: number) => Promise<unknown> };
 }
 
 /** Starts every consumer of this service. */
@@ -30,7 +33,7 @@ export async function subscribeAll(bus: Bus, deps: SubscriptionDeps): Promise<vo
     options: Partial<SubscribeOptions> = {},
   ) => bus.subscribe(event, handler, { durable: durableName(event), concurrency: 8, ...RETRY, ...options });
 
-  await subscribe(OrderCreated, onOrderCreated(deps.reservations, deps.outcomes));
+  await subscribe(OrderCreated, onOrderCreated(deps.reservations, deps.outcomes, deps.faults));
   await subscribe(OrderCancelled, onOrderCancelled(deps.reservations, deps.outcomes));
   // One at a time: a SKU's changes apply in stream order (the sequence filter then only guards redeliveries).
   await subscribe(InventoryStockChanged, onStockChanged(deps.stockLevels), { concurrency: 1 });

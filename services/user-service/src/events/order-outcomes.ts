@@ -1,5 +1,6 @@
 import type { Bus, EventContract, MessageContext, SubscribeOptions } from '@demo/bus';
 import { OrderConfirmed, OrderRejected } from '@demo/contracts';
+import type { Faults } from '@demo/faults';
 import { withAppContext } from '@demo/telemetry';
 import type { UserRepository } from '../db/users-repository.js';
 import type { OrderOutcome } from '../domain/order-stats.js';
@@ -23,10 +24,12 @@ interface OrderOutcomeData {
   userId: string;
 }
 
-function countOutcome(users: UserRepository, outcome: OrderOutcome) {
+function countOutcome(users: UserRepository, outcome: OrderOutcome, faults?: Faults) {
   return (data: OrderOutcomeData, ctx: MessageContext): Promise<void> =>
     withAppContext({ 'app.order.id': data.orderId, 'app.user.id': data.userId }, () => record(data, ctx));
   async function record(data: OrderOutcomeData, ctx: MessageContext): Promise<void> {
+    await faults?.delay('consumerStallMs');
+    faults?.maybeFail('handlerErrorRate');
     const result = await users.applyOrderOutcome({
       eventId: ctx.eventId,
       subject: ctx.subject,
@@ -43,12 +46,16 @@ function countOutcome(users: UserRepository, outcome: OrderOutcome) {
 }
 
 /** `orders.confirmed` and `orders.rejected` keep each user's order counts and last order time. */
-export async function subscribeOrderOutcomes(bus: Bus, users: UserRepository): Promise<void> {
-  await bus.subscribe(OrderConfirmed, countOutcome(users, 'confirmed'), {
+export async function subscribeOrderOutcomes(
+  bus: Bus,
+  users: UserRepository,
+  faults?: Faults,
+): Promise<void> {
+  await bus.subscribe(OrderConfirmed, countOutcome(users, 'confirmed', faults), {
     durable: durableName(OrderConfirmed),
     ...delivery,
   });
-  await bus.subscribe(OrderRejected, countOutcome(users, 'rejected'), {
+  await bus.subscribe(OrderRejected, countOutcome(users, 'rejected', faults), {
     durable: durableName(OrderRejected),
     ...delivery,
   });
