@@ -43,6 +43,9 @@ describe('toPrometheusText', () => {
     );
     expect(text).toMatch(/^http_server_request_duration_seconds_count\{[^}]*service_name="user-service"/m);
     expect(text).toMatch(/^demo_orders_total\{[^}]*outcome="confirmed"[^}]*\} 3$/m);
-    expect(text).not.toMatch(/host_name=/);
+    // Other resource attributes stay on target_info only.
+    const series = text.split('\n').filter((l) => l && !l.startsWith('#') && !l.startsWith('target_info'));
+    expect(series.filter((l) => l.includes('host_name='))).toEqual([]);
+    expect(text).toMatch(/^target_info\{[^}]*host_name="h"/m);
   });
 });
