@@ -2,7 +2,7 @@
 # Installs the pinned servers that tests and `npm run dev` use on a machine without Docker.
 # Idempotent: every binary lands in a cache folder outside the repository and is built once.
 #
-#   scripts/infra/install.sh [nats-server|nats|ferretdb|otelcol|prometheus|kustomize|jaeger ...]   (default: all)
+#   scripts/infra/install.sh [nats-server|nats|ferretdb|otelcol|prometheus|kustomize|schemathesis|jaeger ...]   (default: all)
 #
 # Environment: DEMO_CACHE_DIR (default ${XDG_CACHE_HOME:-$HOME/.cache}/demo-platform).
 set -euo pipefail
@@ -109,8 +109,21 @@ install_jaeger() {
 # kustomize renders k8s/ for `npm run k8s:render` and the deploy tests.
 install_kustomize() { go_install sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" "kustomize-$KUSTOMIZE_VERSION"; }
 
+# schemathesis fuzzes each service against its OpenAPI document (`npm run test:api`). A
+# virtualenv of its own in the cache, pinned; the `st` entry point is linked into the cache bin.
+install_schemathesis() {
+  local target="schemathesis-$SCHEMATHESIS_VERSION" venv="$cache/venv/schemathesis-$SCHEMATHESIS_VERSION"
+  if [[ -x "$bin/$target" ]]; then log "$target present"; return; fi
+  command -v python3 >/dev/null 2>&1 || die "python3 is missing: install Python 3.10 or newer (apt-get install python3 python3-venv) and run this again"
+  log "installing schemathesis $SCHEMATHESIS_VERSION from PyPI (once; cached in $venv)"
+  rm -rf "$venv"
+  python3 -m venv "$venv" || die "python3 -m venv failed: install python3-venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2
+  ln -sf "$venv/bin/st" "$bin/$target"
+}
+
 components=("$@")
-[[ ${#components[@]} -gt 0 ]] || components=(nats-server nats ferretdb otelcol prometheus kustomize jaeger)
+[[ ${#components[@]} -gt 0 ]] || components=(nats-server nats ferretdb otelcol prometheus kustomize schemathesis jaeger)
 for c in "${components[@]}"; do
   case "$c" in
     nats-server) install_nats_server ;;
@@ -119,8 +132,9 @@ for c in "${components[@]}"; do
     otelcol) install_otelcol ;;
     prometheus) install_prometheus ;;
     kustomize) install_kustomize ;;
+    schemathesis) install_schemathesis ;;
     jaeger) install_jaeger ;;
-    *) die "unknown component '$c' (known: nats-server nats ferretdb otelcol prometheus kustomize jaeger)" ;;
+    *) die "unknown component '$c' (known: nats-server nats ferretdb otelcol prometheus kustomize schemathesis jaeger)" ;;
   esac
 done
 log "binaries in $bin"

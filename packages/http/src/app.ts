@@ -2,13 +2,21 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isSpanContextValid, SpanStatusCode, trace } from '@opentelemetry/api';
 import FindMyWay from 'find-my-way';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { readJsonBody } from './body.js';
 import { healthRoute, type ReadinessCheck, readyRoute } from './health.js';
 import type { HttpLogger } from './logger.js';
+import { type OpenApiInfo, openApiDocument } from './openapi.js';
 import { type FieldError, HttpProblem, ProblemType } from './problem.js';
-import type { HttpMethod, RawQuery, Route, RouteResult } from './route.js';
+import {
+  route as defineRoute,
+  type HttpMethod,
+  type RawQuery,
+  type Route,
+  type RouteResult,
+} from './route.js';
 import { tagRoute } from './route-tag.js';
+import { isDependencyUnavailable } from './waits.js';
 
 export interface AppOptions {
   routes: readonly Route[];
@@ -20,10 +28,50 @@ export interface AppOptions {
   /** Largest JSON body accepted, in bytes, unless a route says otherwise (default 1 MiB). */
   bodyLimit?: number;
   /**
+   * A request whose handler has not answered in this time gets a 503 problem with `Retry-After`,
+   * and its handler's `signal` is aborted (default 30 s).
+   */
+  requestTimeoutMs?: number;
+  /** `Retry-After` (seconds) of a 503 for a busy or unreachable dependency or a timeout (default 1). */
+  retryAfterSeconds?: number;
+  /**
    * Served on `GET /metrics` (Prometheus text format), e.g. `@demo/telemetry`'s `metricsText`
    * and `METRICS_CONTENT_TYPE`. Without it, `/metrics` is an unknown route.
    */
   metrics?: { text: () => Promise<string>; contentType: string };
+  /** Serves `GET /openapi.json`: the OpenAPI 3.1 document of every route, from their schemas. */
+  openapi?: OpenApiInfo;
+}
+
+/** Every route the app serves: `/health`, `/ready`, the service's own, and `/openapi.json` when asked. */
+export function appRoutes(
+  options: Pick<AppOptions, 'routes' | 'readiness' | 'readinessTimeoutMs' | 'openapi'>,
+): Route[] {
+  const routes: Route[] = [
+    healthRoute(),
+    readyRoute(options.readiness ?? [], options.readinessTimeoutMs ?? 2000),
+    ...options.routes,
+  ];
+  if (options.openapi === undefined) return routes;
+  const info = options.openapi;
+  let document: Record<string, unknown> | undefined;
+  const docRoute = defineRoute({
+    method: 'GET',
+    path: '/openapi.json',
+    doc: {
+      operationId: 'getOpenApi',
+      summary: 'This document',
+      responses: {
+        200: { description: 'The OpenAPI 3.1 document.', body: z.looseObject({ openapi: z.string() }) },
+      },
+    },
+    handler: () => {
+      document ??= openApiDocument(info, all);
+      return { status: 200, body: document };
+    },
+  });
+  const all = [...routes, docRoute];
+  return all;
 }
 
 /** The request handler of a service: give it to `createHttpServer`, or call `handle` yourself. */
@@ -32,6 +80,12 @@ export interface HttpApp {
 }
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** Raised when a handler outlives the request timeout. */
+class RequestTimeout extends Error {
+  override readonly name = 'RequestTimeout';
+}
 const PROBE_PATHS = new Set(['/health', '/ready', '/metrics']);
 const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 
@@ -86,11 +140,17 @@ function send(res: ServerResponse, result: RouteResult, contentType: string): vo
 export function createApp(options: AppOptions): HttpApp {
   const router = FindMyWay();
   const defaultBodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const routes: Route[] = [
-    healthRoute(),
-    readyRoute(options.readiness ?? [], options.readinessTimeoutMs ?? 2000),
-    ...options.routes,
-  ];
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const retryAfter = String(options.retryAfterSeconds ?? 1);
+  const unavailable = (detail: string, cause: unknown) =>
+    new HttpProblem(503, {
+      type: ProblemType.unavailable,
+      title: 'Service unavailable',
+      detail,
+      headers: { 'retry-after': retryAfter },
+      cause,
+    });
+  const routes = appRoutes(options);
   const methods = new Set<HttpMethod>();
   for (const r of routes) {
     router.on(r.method, r.path, () => {}, r);
@@ -171,11 +231,16 @@ export function createApp(options: AppOptions): HttpApp {
     }
 
     const fail = (error: unknown) => {
-      const problem =
-        error instanceof HttpProblem
-          ? error
-          : new HttpProblem(500, { detail: 'An unexpected error occurred.' });
-      if (!(error instanceof HttpProblem)) {
+      let problem: HttpProblem;
+      if (error instanceof HttpProblem) problem = error;
+      else if (error instanceof RequestTimeout) {
+        log.warn({ method, route: template, timeoutMs: requestTimeoutMs }, 'request timed out');
+        problem = unavailable(`The request took longer than ${requestTimeoutMs} ms.`, error);
+      } else if (isDependencyUnavailable(error)) {
+        log.warn({ err: error, method, route: template }, 'a dependency is busy or unreachable');
+        problem = unavailable('A dependency is busy or unreachable; try again shortly.', error);
+      } else problem = new HttpProblem(500, { detail: 'An unexpected error occurred.' });
+      if (!(error instanceof HttpProblem) && problem.status === 500) {
         log.error({ err: error, method, route: template }, 'unhandled error in route handler');
         const span = trace.getActiveSpan();
         span?.recordException(error instanceof Error ? error : String(error));
@@ -228,13 +293,27 @@ export function createApp(options: AppOptions): HttpApp {
       }
       template = match.route.path;
       tagRoute(method, template);
-      run(match.route, match.params, req, search, requestId, log, aborter.signal).then((result) => {
-        try {
-          send(res, result, 'application/json; charset=utf-8');
-        } catch (error) {
-          fail(error);
-        }
-      }, fail);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const timeout = new RequestTimeout(`no answer in ${requestTimeoutMs} ms`);
+          aborter.abort(timeout);
+          reject(timeout);
+        }, requestTimeoutMs);
+        timer.unref();
+      });
+      const handled = run(match.route, match.params, req, search, requestId, log, aborter.signal);
+      // A handler that fails after the timeout answered must not become an unhandled rejection.
+      handled.catch(() => {});
+      Promise.race([handled, deadline])
+        .finally(() => clearTimeout(timer))
+        .then((result) => {
+          try {
+            send(res, result, 'application/json; charset=utf-8');
+          } catch (error) {
+            fail(error);
+          }
+        }, fail);
     } catch (error) {
       fail(error);
     }

@@ -9,6 +9,7 @@ export type Component =
   | 'otelcol'
   | 'prometheus'
   | 'kustomize'
+  | 'schemathesis'
   | 'jaeger';
 
 const needed: Record<Component, () => string[]> = {
@@ -18,6 +19,7 @@ const needed: Record<Component, () => string[]> = {
   otelcol: () => [binaries().otelcol],
   prometheus: () => [binaries().prometheus, binaries().promtool],
   kustomize: () => [binaries().kustomize],
+  schemathesis: () => [binaries().schemathesis],
   jaeger: () => [binaries().jaeger],
 };
 

@@ -4,6 +4,8 @@ import { startCollector } from './local/collector.js';
 import { startFerretDb } from './local/ferretdb.js';
 import { startJaeger } from './local/jaeger.js';
 import { startNats } from './local/nats.js';
+import { startNatsCluster } from './local/nats-cluster.js';
+import type { SyncInterval } from './local/nats-config.js';
 import { startPostgres } from './local/postgres.js';
 import { startPrometheus } from './local/prometheus.js';
 import type { ServerRecord } from './local/types.js';
@@ -41,6 +43,10 @@ export interface StackOptions {
   ports: StackPorts | 'ephemeral';
   overlay: 'local' | 'test';
   sinkUrl?: string;
+  /** NATS as a 3-node JetStream cluster (client ports `nats`, `nats`+1, `nats`+2 when fixed). */
+  natsCluster?: boolean;
+  /** JetStream fsync policy of every NATS node (`always`: fsync before each acknowledgement). */
+  natsSyncInterval?: SyncInterval;
 }
 
 export interface Stack {
@@ -72,11 +78,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const ports = await resolvePorts(options.ports);
   const names = serverNames(options.overlay, ports);
   const results = await Promise.allSettled(
-    names.map((name) => startServer(name, options.dir, ports, options)),
+    names.map((name) =>
+      name === 'nats' ? startNatsServers(options, ports) : startServer(name, options.dir, ports, options),
+    ),
   );
   const stack: Stack = {
     dir: options.dir,
-    servers: results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])),
+    servers: results.flatMap((r) => (r.status === 'fulfilled' ? [r.value].flat() : [])),
   };
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (failures.length > 0) {
@@ -86,6 +94,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
   writeFileSync(stateFile(options.dir), JSON.stringify(stack, null, 2));
   return stack;
+}
+
+async function startNatsServers(options: StackOptions, ports: StackPorts): Promise<ServerRecord[]> {
+  const dir = join(options.dir, 'nats');
+  if (!options.natsCluster)
+    return [await startNats({ dir, port: ports.nats, syncInterval: options.natsSyncInterval })];
+  const cluster = await startNatsCluster({
+    dir,
+    clientPorts: options.ports === 'ephemeral' ? undefined : [ports.nats, ports.nats + 1, ports.nats + 2],
+    syncInterval: options.natsSyncInterval,
+  });
+  return cluster.records();
 }
 
 /** The servers of a stack: the local one adds Jaeger and Prometheus when their ports are given. */
@@ -101,11 +121,11 @@ function startServer(
   name: ServerRecord['name'],
   dir: string,
   ports: StackPorts,
-  options: Pick<StackOptions, 'overlay' | 'sinkUrl'>,
+  options: Pick<StackOptions, 'overlay' | 'sinkUrl' | 'natsSyncInterval'>,
 ): Promise<ServerRecord> {
   switch (name) {
     case 'nats':
-      return startNats({ dir: join(dir, 'nats'), port: ports.nats });
+      return startNats({ dir: join(dir, 'nats'), port: ports.nats, syncInterval: options.natsSyncInterval });
     case 'postgres':
       return startPostgres({ dir: join(dir, 'postgres'), port: ports.postgres });
     case 'mongodb':
@@ -173,7 +193,12 @@ export function running(server: ServerRecord): boolean {
 
 /** Connection settings of a stack, as the services and tests read them from the environment. */
 export function stackEnv(stack: Stack): Record<string, string> {
-  const url = (name: ServerRecord['name']) => stack.servers.find((s) => s.name === name)?.url ?? '';
+  // Every NATS node of a cluster: clients fail over to the others.
+  const url = (name: ServerRecord['name']) =>
+    stack.servers
+      .filter((s) => s.name === name)
+      .map((s) => s.url)
+      .join(',');
   return {
     NATS_URL: url('nats'),
     DATABASE_URL: url('postgres'),

@@ -1,4 +1,4 @@
-import { Bus, OutboxRelay, type PendingEvent } from '@demo/bus';
+import { Bus, installLastResortHandlers, OutboxRelay, type PendingEvent } from '@demo/bus';
 import { PostgresOutboxStore } from '@demo/bus/postgres';
 import {
   InventoryRejected,
@@ -7,7 +7,7 @@ import {
   InventoryStockChanged,
   streams,
 } from '@demo/contracts';
-import { Faults, faultRoutes } from '@demo/faults';
+import { Faults, faultRoutes } from '@demo/fault-switches';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
 import { createLogger, type Logger, prometheusMetrics, shutdownTelemetry } from '@demo/telemetry';
 import { connectPostgres } from './db/client.js';
@@ -19,9 +19,8 @@ import { outbox } from './db/schema.js';
 import { StockLevelRepository } from './db/stock-level-repository.js';
 import { readEnv } from './env.js';
 import { SERVICE, subscribeAll } from './events/subscriptions.js';
-import { inventoryRoutes } from './http/inventory-routes.js';
+import { API_INFO, apiRoutes } from './http/api.js';
 import { readinessChecks } from './http/readiness.js';
-import { stockLevelRoutes } from './http/stock-level-routes.js';
 import { registerMetrics } from './metrics.js';
 
 /** The events this service writes to its outbox, for the relay. */
@@ -31,17 +30,19 @@ const CONSUMERS = 3;
 async function main(logger: Logger): Promise<void> {
   const env = readEnv();
 
-  const postgres = connectPostgres(env.DATABASE_URL, (err) =>
-    logger.error({ err }, 'idle PostgreSQL client error'),
+  const postgres = connectPostgres(
+    env.DATABASE_URL,
+    (err) => logger.error({ err }, 'idle PostgreSQL client error'),
+    env,
   );
   await runMigrations(postgres.pool);
   logger.info({}, 'PostgreSQL migrations applied');
-  const mongo = await connectMongo(env.MONGODB_URL, env.MONGODB_DATABASE);
+  const mongo = await connectMongo(env.MONGODB_URL, env.MONGODB_DATABASE, env);
   const stockLevels = new StockLevelRepository(mongo.db, env.LOW_STOCK_THRESHOLD);
   await stockLevels.ensureIndexes();
 
-  const bus = await Bus.connect({ name: SERVICE, servers: env.NATS_URL, logger });
-  await bus.provision(streams);
+  const bus = await Bus.connect({ name: SERVICE, servers: env.NATS_URL.split(','), logger });
+  await bus.provision(streams, { replicas: env.NATS_STREAM_REPLICAS });
 
   const relay = new OutboxRelay({
     publisher: bus,
@@ -68,10 +69,12 @@ async function main(logger: Logger): Promise<void> {
 
   const http = createHttpServer(
     createApp({
-      routes: [...inventoryRoutes(items), ...stockLevelRoutes(stockLevels), ...faultRoutes(faults)],
+      routes: [...apiRoutes(items, stockLevels), ...faultRoutes(faults)],
       logger,
       readiness: readinessChecks({ pool: postgres.pool, mongo: mongo.db, bus, consumers: CONSUMERS }),
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
       metrics: prometheusMetrics,
+      openapi: API_INFO,
     }),
   );
   const address = await http.listen(env.PORT);
@@ -91,6 +94,7 @@ async function main(logger: Logger): Promise<void> {
 }
 
 const logger = createLogger({ service: SERVICE });
+installLastResortHandlers(logger, { beforeExit: () => shutdownTelemetry() });
 main(logger).catch((err: unknown) => {
   logger.fatal({ err }, 'inventory-service failed to start');
   process.exit(1);

@@ -1,6 +1,6 @@
-import { Bus, OutboxRelay } from '@demo/bus';
+import { Bus, installLastResortHandlers, OutboxRelay } from '@demo/bus';
 import { streams } from '@demo/contracts';
-import { Faults, faultRoutes } from '@demo/faults';
+import { Faults, faultRoutes } from '@demo/fault-switches';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
 import { counter, createLogger, histogram, prometheusMetrics, shutdownTelemetry } from '@demo/telemetry';
 import { connectMongo } from './db/client.js';
@@ -8,12 +8,14 @@ import { CustomersRepository } from './db/customers-repository.js';
 import { DocumentLocks } from './db/document-locks.js';
 import { OrdersRepository } from './db/orders-repository.js';
 import { MongoOutboxStore } from './db/outbox-store.js';
+import { PendingEventsLog } from './db/pending-events.js';
 import { collections, ensureIndexes } from './db/schema.js';
 import type { OrderOutcome } from './domain/order.js';
 import { EnvError, loadEnv } from './env.js';
 import { OrderSaga } from './events/order-saga.js';
 import { producedEvents } from './events/publishing.js';
 import { SERVICE, subscribeAll } from './events/subscriptions.js';
+import { API_INFO } from './http/api.js';
 import { orderRoutes } from './http/orders.js';
 import { readinessChecks } from './http/readiness.js';
 
@@ -29,20 +31,26 @@ function environment() {
 
 const env = environment();
 const logger = createLogger({ service: SERVICE });
+installLastResortHandlers(logger, { beforeExit: () => shutdownTelemetry() });
 
-const mongo = await connectMongo({ url: env.MONGODB_URL, database: env.MONGODB_DATABASE, appName: SERVICE });
+const mongo = await connectMongo({
+  url: env.MONGODB_URL,
+  database: env.MONGODB_DATABASE,
+  appName: SERVICE,
+  waits: env,
+});
 const db = collections(mongo.db);
 await ensureIndexes(db);
 const locks = new DocumentLocks();
-const orders = new OrdersRepository(db, locks);
+const orders = new OrdersRepository(db, locks, new PendingEventsLog(db, logger));
 const customers = new CustomersRepository(db, locks);
 
 const bus = await Bus.connect({ name: SERVICE, servers: env.NATS_URL.split(','), logger });
-await bus.provision(streams);
+await bus.provision(streams, { replicas: env.NATS_STREAM_REPLICAS });
 
 const relay = new OutboxRelay({
   publisher: bus,
-  store: new MongoOutboxStore(db, locks),
+  store: new MongoOutboxStore(db, { logger }),
   contracts: producedEvents,
   logger: logger.child({ component: 'outbox-relay' }),
   sweepIntervalMs: 2_000,
@@ -78,7 +86,9 @@ const http = createHttpServer(
     routes: [...orderRoutes({ orders, saga }), ...faultRoutes(faults)],
     logger,
     readiness: readinessChecks(mongo, bus),
+    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
     metrics: prometheusMetrics,
+    openapi: API_INFO,
   }),
 );
 const address = await http.listen(env.PORT);

@@ -1,7 +1,7 @@
-import { Bus, OutboxRelay } from '@demo/bus';
+import { Bus, installLastResortHandlers, OutboxRelay } from '@demo/bus';
 import { PostgresOutboxStore } from '@demo/bus/postgres';
 import { streams } from '@demo/contracts';
-import { Faults, faultRoutes } from '@demo/faults';
+import { Faults, faultRoutes } from '@demo/fault-switches';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
 import { counter, createLogger, prometheusMetrics, shutdownTelemetry } from '@demo/telemetry';
 import { connectDatabase } from './db/client.js';
@@ -11,6 +11,7 @@ import { UserRepository } from './db/users-repository.js';
 import { loadEnv } from './env.js';
 import { subscribeOrderOutcomes } from './events/order-outcomes.js';
 import { producedEvents } from './events/publishing.js';
+import { API_INFO } from './http/api.js';
 import { readinessChecks } from './http/readiness.js';
 import { userRoutes } from './http/users.js';
 
@@ -18,15 +19,18 @@ import { userRoutes } from './http/users.js';
 async function main(): Promise<void> {
   const env = loadEnv();
   const logger = createLogger();
+  installLastResortHandlers(logger, { beforeExit: () => shutdownTelemetry() });
 
   await migrateDatabase(env.DATABASE_URL);
   logger.info('database migrated');
-  const { pool, db } = connectDatabase(env.DATABASE_URL, (err) =>
-    logger.warn({ err }, 'idle PostgreSQL connection failed'),
+  const { pool, db } = connectDatabase(
+    env.DATABASE_URL,
+    (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'),
+    env,
   );
 
-  const bus = await Bus.connect({ name: 'user-service', servers: env.NATS_URL, logger });
-  await bus.provision(streams);
+  const bus = await Bus.connect({ name: 'user-service', servers: env.NATS_URL.split(','), logger });
+  await bus.provision(streams, { replicas: env.NATS_STREAM_REPLICAS });
 
   const store = new PostgresOutboxStore(db, outbox);
   const relay = new OutboxRelay({
@@ -49,7 +53,9 @@ async function main(): Promise<void> {
       routes: [...userRoutes({ users, usersCreated }), ...faultRoutes(faults)],
       logger,
       readiness: readinessChecks(pool, bus),
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
       metrics: prometheusMetrics,
+      openapi: API_INFO,
     }),
   );
   const address = await http.listen(env.PORT);

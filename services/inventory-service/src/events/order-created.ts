@@ -1,6 +1,6 @@
 import type { Handler } from '@demo/bus';
 import type { OrderCreated } from '@demo/contracts';
-import type { Faults } from '@demo/faults';
+import type { Faults } from '@demo/fault-switches';
 import { type BusinessCounter, withAppContext } from '@demo/telemetry';
 import type { ReservationRepository } from '../db/reservation-repository.js';
 

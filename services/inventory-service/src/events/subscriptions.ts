@@ -1,6 +1,6 @@
 import type { Bus, EventContract, Handler, SubscribeOptions } from '@demo/bus';
 import { InventoryStockChanged, OrderCancelled, OrderCreated } from '@demo/contracts';
-import type { Faults } from '@demo/faults';
+import type { Faults } from '@demo/fault-switches';
 import type { BusinessCounter } from '@demo/telemetry';
 import type { ReservationRepository } from '../db/reservation-repository.js';
 import type { StockLevelRepository } from '../db/stock-level-repository.js';

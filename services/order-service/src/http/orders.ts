@@ -1,5 +1,5 @@
 import { fields } from '@demo/contracts';
-import { HttpProblem, pageQuery, type Route, route, toPage } from '@demo/http';
+import { HttpProblem, input, pageQuery, type Route, route, toPage } from '@demo/http';
 import { trace } from '@opentelemetry/api';
 import { z } from 'zod';
 import type { OrdersRepository } from '../db/orders-repository.js';
@@ -12,10 +12,13 @@ export const MAX_ORDER_LINES = 50;
 /** 50 lines of a few dozen bytes each fit many times over. */
 const ORDER_BODY_LIMIT = 64 * 1024;
 
+/** An order line as the events carry it, its quantity bounded by inventory's `integer` columns. */
+const orderLine = z.strictObject({ sku: fields.sku, quantity: input.int32({ min: 1 }) });
+
 const createOrderBody = z.strictObject({
-  userId: fields.id,
+  userId: input.uuid,
   items: z
-    .array(fields.orderLine.strict())
+    .array(orderLine)
     .min(1, { error: 'an order needs at least one item' })
     .max(MAX_ORDER_LINES, { error: `an order has at most ${MAX_ORDER_LINES} items` })
     .superRefine((items, ctx) => {
@@ -30,11 +33,24 @@ const createOrderBody = z.strictObject({
 });
 
 const listQuery = pageQuery.extend({
-  userId: fields.id.optional(),
+  userId: input.uuid.optional(),
   status: z.enum(ORDER_STATUSES).optional(),
 });
 
-const byId = z.object({ id: fields.id });
+const byId = z.object({ id: input.uuid });
+
+/** An order as the API answers it (the OpenAPI response schema of `toOrderJson`). */
+const orderJson = z.object({
+  id: z.uuid(),
+  userId: z.uuid(),
+  items: z.array(z.object({ sku: z.string(), quantity: z.number().int().positive() })),
+  status: z.enum(ORDER_STATUSES),
+  reason: z.string().optional(),
+  total: z.number().nonnegative().optional(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+const orderPage = z.object({ items: z.array(orderJson), nextCursor: z.string().nullable() });
 
 export interface OrderRoutesDeps {
   orders: OrdersRepository;
@@ -48,6 +64,19 @@ export function orderRoutes({ orders, saga }: OrderRoutesDeps): Route[] {
       path: '/api/orders',
       body: createOrderBody,
       bodyLimit: ORDER_BODY_LIMIT,
+      doc: {
+        operationId: 'placeOrder',
+        summary: 'Place an order, PENDING until inventory answers (publishes orders.created)',
+        responses: {
+          201: {
+            description: 'Placed.',
+            body: orderJson,
+            headers: { location: { description: 'The new order.', required: true } },
+            links: { GetOrder: { operationId: 'getOrder', parameters: { id: '$response.body#/id' } } },
+          },
+          422: { description: 'The user is not a known (or a deleted) customer.', problem: true },
+        },
+      },
       handler: async ({ body }) => {
         try {
           const order = await saga.place(body);
@@ -71,6 +100,11 @@ export function orderRoutes({ orders, saga }: OrderRoutesDeps): Route[] {
       method: 'GET',
       path: '/api/orders',
       query: listQuery,
+      doc: {
+        operationId: 'listOrders',
+        summary: 'Orders, newest first, a page at a time; by user and status',
+        responses: { 200: { description: 'A page; `nextCursor` is null on the last.', body: orderPage } },
+      },
       handler: async ({ query }) => {
         const rows = await orders.list({
           userId: query.userId,
@@ -86,6 +120,14 @@ export function orderRoutes({ orders, saga }: OrderRoutesDeps): Route[] {
       method: 'GET',
       path: '/api/orders/:id',
       params: byId,
+      doc: {
+        operationId: 'getOrder',
+        summary: 'One order',
+        responses: {
+          200: { description: 'The order.', body: orderJson },
+          404: { description: 'No such order.', problem: true },
+        },
+      },
       handler: async ({ params }) => {
         const order = await orders.find(params.id);
         if (order === null) throw HttpProblem.notFound(`No order ${params.id}.`);

@@ -1,6 +1,6 @@
 import type { Bus, EventContract, MessageContext, SubscribeOptions } from '@demo/bus';
 import { OrderConfirmed, OrderRejected } from '@demo/contracts';
-import type { Faults } from '@demo/faults';
+import type { Faults } from '@demo/fault-switches';
 import { withAppContext } from '@demo/telemetry';
 import type { UserRepository } from '../db/users-repository.js';
 import type { OrderOutcome } from '../domain/order-stats.js';

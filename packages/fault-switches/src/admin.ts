@@ -1,6 +1,13 @@
 import { HttpProblem, type Route, route } from '@demo/http';
+import { z } from 'zod';
 import type { Faults } from './faults.js';
-import { faultUpdate } from './switches.js';
+import { FAULT_NAMES, FAULT_SWITCHES, faultUpdate } from './switches.js';
+
+const settings = z.object(Object.fromEntries(FAULT_NAMES.map((n) => [n, FAULT_SWITCHES[n]])));
+const responses = {
+  200: { description: 'Every fault switch and its value (0: off).', body: settings },
+  403: { description: 'The service was not started with DEMO_FAULTS_ADMIN=true.', problem: true },
+};
 
 function refuseUnlessEnabled(faults: Faults): void {
   if (!faults.adminEnabled) {
@@ -17,6 +24,7 @@ export function faultRoutes(faults: Faults): Route[] {
     route({
       method: 'GET',
       path: '/admin/faults',
+      doc: { operationId: 'getFaults', summary: 'The demo fault switches', responses },
       handler: () => {
         refuseUnlessEnabled(faults);
         return { status: 200, body: faults.settings() };
@@ -25,6 +33,7 @@ export function faultRoutes(faults: Faults): Route[] {
     route({
       method: 'PUT',
       path: '/admin/faults',
+      doc: { operationId: 'putFaults', summary: 'Change demo fault switches', responses },
       body: faultUpdate,
       handler: ({ body, log }) => {
         refuseUnlessEnabled(faults);
