@@ -1,4 +1,5 @@
 import { PostgresOutboxStore } from '@demo/bus/postgres';
+import { Faults, faultRoutes } from '@demo/fault-switches';
 import { runService } from '@demo/service';
 import { connectPostgres } from './db/client.js';
 import { InventoryRepository } from './db/inventory-repository.js';
@@ -35,9 +36,15 @@ await runService({
     const items = new InventoryRepository(postgres.db, committed);
     const reservations = new ReservationRepository(postgres.db, committed);
     const metrics = registerMetrics(items);
+    const faults = Faults.fromEnv(process.env, logger);
     return {
-      deps: { reservations, stockLevels, outcomes: metrics.reservations },
-      routes: apiRoutes(items, stockLevels),
+      deps: {
+        reservations,
+        stockLevels,
+        outcomes: metrics.reservations,
+        faults: { switches: faults, slowQuery: (s) => postgres.pool.query('select pg_sleep($1)', [s]) },
+      },
+      routes: [...apiRoutes(items, stockLevels), ...faultRoutes(faults)],
       readiness: readinessChecks({ pool: postgres.pool, mongo: mongo.db }),
       openapi: API_INFO,
     };

@@ -6,6 +6,7 @@ import {
   OrderCancelled,
   OrderCreated,
 } from '@demo/contracts';
+import type { Faults } from '@demo/fault-switches';
 import { consume, defineService } from '@demo/service';
 import type { BusinessCounter } from '@demo/telemetry';
 import type { ReservationRepository } from './db/reservation-repository.js';
@@ -19,6 +20,8 @@ export interface InventoryServiceDeps {
   reservations: ReservationRepository;
   stockLevels: StockLevelRepository;
   outcomes: BusinessCounter<{ outcome: string }>;
+  /** The demo's fault switches (reservation latency, slow database), with the slow query to run. */
+  faults?: { switches: Faults; slowQuery: (seconds: number) => Promise<unknown> };
 }
 
 /**
@@ -29,7 +32,9 @@ export const inventoryService = defineService<InventoryServiceDeps>({
   name: 'inventory-service',
   produces: [InventoryReserved, InventoryRejected, InventoryReleased, InventoryStockChanged],
   consumes: [
-    consume(OrderCreated, (deps: InventoryServiceDeps) => onOrderCreated(deps.reservations, deps.outcomes)),
+    consume(OrderCreated, (deps: InventoryServiceDeps) =>
+      onOrderCreated(deps.reservations, deps.outcomes, deps.faults),
+    ),
     consume(OrderCancelled, (deps: InventoryServiceDeps) =>
       onOrderCancelled(deps.reservations, deps.outcomes),
     ),

@@ -1,3 +1,4 @@
+import { Faults, faultRoutes } from '@demo/fault-switches';
 import { runService } from '@demo/service';
 import { counter, histogram } from '@demo/telemetry';
 import { connectMongo } from './db/client.js';
@@ -21,7 +22,7 @@ import { orderService } from './service.js';
 await runService({
   service: orderService,
   loadEnv,
-  start: async ({ env, logger, closeAtShutdown, outbox }) => {
+  start: async ({ env, logger, bus, closeAtShutdown, outbox }) => {
     // Registered first so that it stops before the database it reads closes.
     let deadlineSweep: SagaDeadlineSweep | undefined;
     closeAtShutdown('saga deadlines', () => deadlineSweep?.stop());
@@ -59,9 +60,16 @@ await runService({
     });
     deadlineSweep = new SagaDeadlineSweep({ deadlines, saga, logger, intervalMs: env.ORDER_SAGA_SWEEP_MS });
     deadlineSweep.start();
+    const faults = Faults.fromEnv(process.env, logger);
+    // Poison messages for the demo: undecodable `orders.created`, straight onto the stream.
+    faults.onPoison(async (count) => {
+      for (let i = 0; i < count; i++)
+        bus.nc.publish('orders.created', `poison message ${i + 1} of ${count}: not JSON`);
+      await bus.nc.flush();
+    });
     return {
       deps: { customers, saga },
-      routes: orderRoutes({ orders, saga }),
+      routes: [...orderRoutes({ orders, saga }), ...faultRoutes(faults)],
       readiness: readinessChecks(mongo),
       openapi: API_INFO,
     };

@@ -1,4 +1,5 @@
 import { PostgresOutboxStore } from '@demo/bus/postgres';
+import { Faults, faultRoutes } from '@demo/fault-switches';
 import { runService } from '@demo/service';
 import { counter } from '@demo/telemetry';
 import { connectDatabase } from './db/client.js';
@@ -27,9 +28,10 @@ await runService({
 
     const users = new UserRepository(db, relayOver(new PostgresOutboxStore(db, outbox)));
     const usersCreated = counter('demo.users.created', { unit: '{user}', description: 'Users registered' });
+    const faults = Faults.fromEnv(process.env, logger);
     return {
-      deps: { users },
-      routes: userRoutes({ users, usersCreated }),
+      deps: { users, faults },
+      routes: [...userRoutes({ users, usersCreated }), ...faultRoutes(faults)],
       readiness: readinessChecks(pool),
       openapi: API_INFO,
     };

@@ -1,4 +1,5 @@
 import { OrderConfirmed, OrderRejected, UserCreated, UserDeleted } from '@demo/contracts';
+import type { Faults } from '@demo/fault-switches';
 import { consume, defineService } from '@demo/service';
 import type { UserRepository } from './db/users-repository.js';
 import { countOrderOutcome } from './events/order-outcomes.js';
@@ -6,6 +7,8 @@ import { countOrderOutcome } from './events/order-outcomes.js';
 /** What the handlers of this service need. */
 export interface UserServiceDeps {
   users: UserRepository;
+  /** The demo's fault switches (a stalled consumer, a handler error rate). */
+  faults?: Faults;
 }
 
 /**
@@ -16,7 +19,11 @@ export const userService = defineService<UserServiceDeps>({
   name: 'user-service',
   produces: [UserCreated, UserDeleted],
   consumes: [
-    consume(OrderConfirmed, ({ users }: UserServiceDeps) => countOrderOutcome(users, 'confirmed')),
-    consume(OrderRejected, ({ users }: UserServiceDeps) => countOrderOutcome(users, 'rejected')),
+    consume(OrderConfirmed, ({ users, faults }: UserServiceDeps) =>
+      countOrderOutcome(users, 'confirmed', faults),
+    ),
+    consume(OrderRejected, ({ users, faults }: UserServiceDeps) =>
+      countOrderOutcome(users, 'rejected', faults),
+    ),
   ],
 });

@@ -1,4 +1,5 @@
 import type { MessageContext } from '@demo/bus';
+import type { Faults } from '@demo/fault-switches';
 import { withAppContext } from '@demo/telemetry';
 import type { UserRepository } from '../db/users-repository.js';
 import type { OrderOutcome } from '../domain/order-stats.js';
@@ -10,10 +11,13 @@ interface OrderOutcomeData {
 }
 
 /** `orders.confirmed` and `orders.rejected` keep each user's order counts and last order time. */
-export function countOrderOutcome(users: UserRepository, outcome: OrderOutcome) {
+export function countOrderOutcome(users: UserRepository, outcome: OrderOutcome, faults?: Faults) {
   return (data: OrderOutcomeData, ctx: MessageContext): Promise<void> =>
     withAppContext({ 'app.order.id': data.orderId, 'app.user.id': data.userId }, () => record(data, ctx));
   async function record(data: OrderOutcomeData, ctx: MessageContext): Promise<void> {
+    // The demo's fault switches: a stalled consumer, an error rate (off unless switched on).
+    await faults?.delay('consumerStallMs');
+    faults?.maybeFail('handlerErrorRate');
     const result = await users.applyOrderOutcome({
       eventId: ctx.eventId,
       subject: ctx.subject,
