@@ -180,13 +180,20 @@ export async function runFault(fault: Fault, options: RunOptions): Promise<Fault
     await new Promise((r) => setTimeout(r, 3_000));
     ctx.note('settled');
 
-    const orders = await readOrders(stack.mongoUrl, `${database}_orders`);
-    const inventory = await readInventory(stack.databaseUrl('inventory'), initial);
+    // Effects trail their causes: read the trailing ones first (user counts, then inventory in one
+    // snapshot, then orders). A count above its cause is then a duplicate, never a race of the reads.
     const users = await readUsers(stack.databaseUrl('users'), catalog.userIds);
+    const inventory = await readInventory(stack.databaseUrl('inventory'), initial);
+    const orders = await readOrders(stack.mongoUrl, `${database}_orders`);
     const deadLetters = await readDeadLetters(stack.natsDirectUrl);
+    const settled = !orders.some((o) => o.status === 'PENDING');
     const report = account(
       { accepted: load.accepted, orders, ...inventory, users, deadLetters, maxRss: { ...services.maxRss } },
-      { maxRssBytes: options.maxRssBytes ?? 512 * 2 ** 20, explainedDeadLetters: fault.explainedDeadLetters },
+      {
+        maxRssBytes: options.maxRssBytes ?? 512 * 2 ** 20,
+        explainedDeadLetters: fault.explainedDeadLetters,
+        settled,
+      },
     );
     const ok = report.violations.length === 0;
     return {
