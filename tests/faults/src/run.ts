@@ -119,7 +119,12 @@ export async function runFault(fault: Fault, options: RunOptions): Promise<Fault
   let stack: FaultStack | undefined;
   let services: Services | undefined;
   try {
-    stack = await FaultStack.start({ dir, cluster: fault.cluster, syncInterval: options.syncInterval });
+    stack = await FaultStack.start({
+      dir,
+      cluster: fault.cluster,
+      netns: fault.netns,
+      syncInterval: options.syncInterval,
+    });
     services = new Services(stack, database);
     await services.startAll(fault.serviceEnv);
     const { catalog, initial } = await seed(services, options, fault.loadMs, database, stack);
