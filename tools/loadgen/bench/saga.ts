@@ -70,6 +70,8 @@ interface StepResult {
   backlogPeak: Record<ServiceName, number>;
   cpuPercent: Record<ServiceName, number>;
   rssPeakMiB: Record<ServiceName, number>;
+  /** CPU % of the servers the stack runs (FerretDB, nats-server, the collector). */
+  serverCpu: Record<string, number>;
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -203,6 +205,8 @@ try {
       'inventory-service': 0,
     };
     const cpuBefore = Object.fromEntries(SERVICES.map((s) => [s, processSample(pidOf(s)).cpuSeconds]));
+    const serverPids = (stack?.servers ?? []).filter((x) => x.name !== 'postgres');
+    const serverCpuBefore = serverPids.map((x) => processSample(x.pid).cpuSeconds);
     const wallBefore = performance.now();
     let sampling = true;
     const sampler = (async () => {
@@ -250,7 +254,13 @@ try {
         ((processSample(pidOf(s)).cpuSeconds - (cpuBefore[s] ?? 0)) / wallSeconds) * 100,
       ]),
     ) as Record<ServiceName, number>;
-    results.push({ rate, report, backlogPeak, cpuPercent, rssPeakMiB });
+    const serverCpu = Object.fromEntries(
+      serverPids.map((x, i) => [
+        x.name,
+        ((processSample(x.pid).cpuSeconds - (serverCpuBefore[i] ?? 0)) / wallSeconds) * 100,
+      ]),
+    );
+    results.push({ rate, report, backlogPeak, cpuPercent, rssPeakMiB, serverCpu });
     if (report.orders.errors > 0 || report.saga.pending > 0) {
       for (const name of SERVICES)
         log(`--- ${name}, last output ---\n${services.get(name)?.output().slice(-1500) ?? ''}`);
@@ -312,6 +322,15 @@ const lines = [
     const per = (m: Record<ServiceName, number>, d = 0) => SERVICES.map((k) => f(m[k], d)).join(' / ');
     return `| ${r.rate} | ${f(r.report.achievedRate, 1)} | ${f(r.report.orders.p50, 1)} | ${f(r.report.orders.p99, 1)} | ${r.report.orders.errors} | ${f(s.p50, 1)} | ${f(s.p95, 1)} | ${f(s.p99, 1)} | ${s.pending} | ${per(r.backlogPeak)} | ${per(r.cpuPercent)} | ${per(r.rssPeakMiB)} |`;
   }),
+  '',
+  `CPU % of the servers per rate: ${results
+    .map(
+      (r) =>
+        `${r.rate}/s ${Object.entries(r.serverCpu)
+          .map(([k, v]) => `${k === 'mongodb' ? 'ferretdb' : k} ${f(v)}`)
+          .join(', ')}`,
+    )
+    .join('; ')}`,
   '',
   `knee (highest rate with POST→terminal p99 < ${KNEE_P99_MS} ms, no error and nothing pending): ${knee > 0 ? `${knee} orders/s` : 'none of the rates'}`,
 ];
