@@ -81,6 +81,7 @@ const services = new Map<ServiceName, ServiceProcess>();
 const closers: Array<() => Promise<unknown>> = [];
 const results: StepResult[] = [];
 let httpResult: { on: HttpRun; off: HttpRun } | undefined;
+let httpError: string | undefined;
 
 interface HttpRun {
   requests: number;
@@ -122,6 +123,36 @@ async function hammer(url: string, durationMs: number): Promise<HttpRun> {
     p99: percentile(latencies, 99),
     errors,
   };
+}
+
+/** GET /api/users/{id} req/s on the running user-service (telemetry on) and on a second one with OTEL_SDK_DISABLED=true. */
+async function compareTelemetry(
+  userServiceUrl: string,
+  userEnv: Record<string, string>,
+): Promise<{ on: HttpRun; off: HttpRun }> {
+  const userRes = await request(`${userServiceUrl}/api/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(userBody(uniqueName('bench'), 0)),
+  });
+  const userId = idOf(await userRes.body.json(), 'userId');
+  if (userRes.statusCode !== 201 || userId === undefined)
+    throw new Error(`POST /api/users answered ${userRes.statusCode}`);
+  const user = { id: userId };
+  const off = await startService({
+    name: 'user-service',
+    env: { ...userEnv, OTEL_SDK_DISABLED: 'true' },
+    readyTimeoutMs: 120_000,
+  });
+  closers.push(() => off.stop());
+  log(
+    `[bench:saga] GET /api/users/{id}, ${connections} connections, ${httpMs / 1000}s each: telemetry on, then off`,
+  );
+  await hammer(`${userServiceUrl}/api/users/${user.id}`, 2_000); // warm-up
+  const on = await hammer(`${userServiceUrl}/api/users/${user.id}`, httpMs);
+  await hammer(`${off.url}/api/users/${user.id}`, 2_000);
+  const offRun = await hammer(`${off.url}/api/users/${user.id}`, httpMs);
+  return { on, off: offRun };
 }
 
 try {
@@ -191,6 +222,14 @@ try {
     'order-service': await mongo.db(orderDb).collection('outbox').countDocuments({}),
     'inventory-service': await pgBacklog(pools.inventory),
   });
+
+  // First, on idle services: GET /api/users/{id} with telemetry on against a second user-service with the SDK off.
+  try {
+    httpResult = await compareTelemetry(url('user-service'), env['user-service']);
+  } catch (error) {
+    httpError = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    log(`[bench:saga] the telemetry comparison failed: ${httpError}`);
+  }
 
   for (const rate of rates) {
     log(`[bench:saga] ${rate} orders/s for ${stepMs / 1000}s, then up to ${settleMs / 1000}s to settle`);
@@ -270,31 +309,6 @@ try {
       `[bench:saga] ${rate}/s: http p99 ${report.orders.p99.toFixed(0)} ms, saga p99 ${s.p99.toFixed(0)} ms, pending ${s.pending}, order-service backlog peak ${backlogPeak['order-service']}`,
     );
   }
-
-  // GET /api/users/{id}: telemetry on (the running user-service) against a second one with the SDK off.
-  const userRes = await request(`${url('user-service')}/api/users`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(userBody(uniqueName('bench'), 0)),
-  });
-  const userId = idOf(await userRes.body.json(), 'userId');
-  if (userRes.statusCode !== 201 || userId === undefined)
-    throw new Error(`POST /api/users answered ${userRes.statusCode}`);
-  const user = { id: userId };
-  const off = await startService({
-    name: 'user-service',
-    env: { ...env['user-service'], OTEL_SDK_DISABLED: 'true' },
-    readyTimeoutMs: 120_000,
-  });
-  closers.push(() => off.stop());
-  log(
-    `[bench:saga] GET /api/users/{id}, ${connections} connections, ${httpMs / 1000}s each: telemetry on, then off`,
-  );
-  await hammer(`${url('user-service')}/api/users/${user.id}`, 2_000); // warm-up
-  const on = await hammer(`${url('user-service')}/api/users/${user.id}`, httpMs);
-  await hammer(`${off.url}/api/users/${user.id}`, 2_000);
-  const offRun = await hammer(`${off.url}/api/users/${user.id}`, httpMs);
-  httpResult = { on, off: offRun };
 } finally {
   for (const close of closers.reverse())
     await close().catch((e: unknown) => log(`[bench:saga] close: ${String(e)}`));
@@ -343,4 +357,6 @@ if (httpResult) {
       `on / off = ${f(on.perSecond / off.perSecond, 2)} (telemetry costs ${f((1 - on.perSecond / off.perSecond) * 100)} % of req/s)`,
   );
 }
+if (httpError) lines.push('', `GET /api/users/{id} telemetry on/off: not measured (${httpError})`);
 process.stdout.write(`${lines.join('\n')}\n`);
+if (httpError) process.exitCode = 1;
