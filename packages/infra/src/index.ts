@@ -19,6 +19,8 @@ export { probeHttp, probeMongo, probeNats, probePostgres } from './probes.js';
 export { isAlive, spawnDaemon, stopProcess, waitUntil } from './process.js';
 export type { ResolvedServers } from './resolve.js';
 export { HOW_TO_GET_SERVERS, resolveServers, SERVER_VARIABLES } from './resolve.js';
+export type { SchemathesisOptions, SchemathesisResult } from './schemathesis.js';
+export { runSchemathesis, schemathesisConfig } from './schemathesis.js';
 export type { ServiceProcess, StartServiceOptions, TestNats } from './service-process.js';
 export { startService, startTestNats } from './service-process.js';
 export type { Stack, StackOptions, StackPorts } from './stack.js';
