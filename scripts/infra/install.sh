@@ -2,7 +2,7 @@
 # Installs the pinned servers that tests and `npm run dev` use on a machine without Docker.
 # Idempotent: every binary lands in a cache folder outside the repository and is built once.
 #
-#   scripts/infra/install.sh [nats-server|nats|ferretdb|otelcol|prometheus|kustomize|schemathesis ...]   (default: all)
+#   scripts/infra/install.sh [nats-server|nats|ferretdb|otelcol|prometheus|kustomize|schemathesis|jaeger ...]   (default: all)
 #
 # Environment: DEMO_CACHE_DIR (default ${XDG_CACHE_HOME:-$HOME/.cache}/demo-platform).
 set -euo pipefail
@@ -90,6 +90,22 @@ install_prometheus() {
   go_install github.com/prometheus/prometheus/cmd/promtool "$PROMETHEUS_VERSION" "promtool-$PROMETHEUS_VERSION"
 }
 
+# Jaeger v2, the trace UI of `npm run dev`: its cmd/jaeger is built from the module in a small
+# module of its own (`go get -tool`), since `go install` refuses its replace directives.
+install_jaeger() {
+  local target="jaeger-$JAEGER_VERSION"
+  if [[ -x "$bin/$target" ]]; then log "$target present"; return; fi
+  need_go
+  log "building Jaeger $JAEGER_VERSION (once; about 7 minutes cold; cached in $bin)"
+  local mod="$cache/src/jaeger-mod"
+  rm -rf "$mod"; mkdir -p "$mod"
+  (cd "$mod" && go mod init jaeger-build >/dev/null 2>&1 \
+    && GOFLAGS=-buildvcs=false go get -tool "github.com/jaegertracing/jaeger/cmd/jaeger@$JAEGER_VERSION" >&2 \
+    && GOFLAGS=-buildvcs=false go build -o "$bin/$target.tmp" github.com/jaegertracing/jaeger/cmd/jaeger)
+  mv "$bin/$target.tmp" "$bin/$target"
+  rm -rf "$mod"
+}
+
 # kustomize renders k8s/ for `npm run k8s:render` and the deploy tests.
 install_kustomize() { go_install sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" "kustomize-$KUSTOMIZE_VERSION"; }
 
@@ -107,7 +123,7 @@ install_schemathesis() {
 }
 
 components=("$@")
-[[ ${#components[@]} -gt 0 ]] || components=(nats-server nats ferretdb otelcol prometheus kustomize schemathesis)
+[[ ${#components[@]} -gt 0 ]] || components=(nats-server nats ferretdb otelcol prometheus kustomize schemathesis jaeger)
 for c in "${components[@]}"; do
   case "$c" in
     nats-server) install_nats_server ;;
@@ -117,7 +133,8 @@ for c in "${components[@]}"; do
     prometheus) install_prometheus ;;
     kustomize) install_kustomize ;;
     schemathesis) install_schemathesis ;;
-    *) die "unknown component '$c' (known: nats-server nats ferretdb otelcol prometheus kustomize schemathesis)" ;;
+    jaeger) install_jaeger ;;
+    *) die "unknown component '$c' (known: nats-server nats ferretdb otelcol prometheus kustomize schemathesis jaeger)" ;;
   esac
 done
 log "binaries in $bin"

@@ -34,6 +34,11 @@ export interface AppOptions {
   requestTimeoutMs?: number;
   /** `Retry-After` (seconds) of a 503 for a busy or unreachable dependency or a timeout (default 1). */
   retryAfterSeconds?: number;
+  /**
+   * Served on `GET /metrics` (Prometheus text format), e.g. `@demo/telemetry`'s `metricsText`
+   * and `METRICS_CONTENT_TYPE`. Without it, `/metrics` is an unknown route.
+   */
+  metrics?: { text: () => Promise<string>; contentType: string };
   /** Serves `GET /openapi.json`: the OpenAPI 3.1 document of every route, from their schemas. */
   openapi?: OpenApiInfo;
 }
@@ -81,7 +86,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 class RequestTimeout extends Error {
   override readonly name = 'RequestTimeout';
 }
-const PROBE_PATHS = new Set(['/health', '/ready']);
+const PROBE_PATHS = new Set(['/health', '/ready', '/metrics']);
 const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 
 function requestIdOf(req: IncomingMessage): string {
@@ -261,6 +266,18 @@ export function createApp(options: AppOptions): HttpApp {
         }
       }
     };
+
+    const metrics = options.metrics;
+    if (metrics !== undefined && path === '/metrics' && (method === 'GET' || method === 'HEAD')) {
+      metrics.text().then((text) => {
+        res.statusCode = 200;
+        res.setHeader('content-type', metrics.contentType);
+        res.setHeader('content-length', Buffer.byteLength(text));
+        res.setHeader('cache-control', 'no-store');
+        res.end(method === 'HEAD' ? undefined : text);
+      }, fail);
+      return;
+    }
 
     try {
       const match = lookup(method, url);

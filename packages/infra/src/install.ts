@@ -9,7 +9,8 @@ export type Component =
   | 'otelcol'
   | 'prometheus'
   | 'kustomize'
-  | 'schemathesis';
+  | 'schemathesis'
+  | 'jaeger';
 
 const needed: Record<Component, () => string[]> = {
   'nats-server': () => [binaries().natsServer],
@@ -19,6 +20,7 @@ const needed: Record<Component, () => string[]> = {
   prometheus: () => [binaries().prometheus, binaries().promtool],
   kustomize: () => [binaries().kustomize],
   schemathesis: () => [binaries().schemathesis],
+  jaeger: () => [binaries().jaeger],
 };
 
 export function missingComponents(components: readonly Component[]): Component[] {

@@ -26,6 +26,7 @@ export interface Versions {
   PROMETHEUS_VERSION: string;
   KUSTOMIZE_VERSION: string;
   SCHEMATHESIS_VERSION: string;
+  JAEGER_VERSION: string;
 }
 
 /** The pinned versions, read from scripts/infra/versions.env (the install script's source too). */
@@ -50,6 +51,7 @@ export function readVersions(): Versions {
     PROMETHEUS_VERSION: get('PROMETHEUS_VERSION'),
     KUSTOMIZE_VERSION: get('KUSTOMIZE_VERSION'),
     SCHEMATHESIS_VERSION: get('SCHEMATHESIS_VERSION'),
+    JAEGER_VERSION: get('JAEGER_VERSION'),
   };
 }
 
@@ -65,5 +67,6 @@ export function binaries() {
     promtool: join(binDir, `promtool-${v.PROMETHEUS_VERSION}`),
     kustomize: join(binDir, `kustomize-${v.KUSTOMIZE_VERSION}`),
     schemathesis: join(binDir, `schemathesis-${v.SCHEMATHESIS_VERSION}`),
+    jaeger: join(binDir, `jaeger-${v.JAEGER_VERSION}`),
   };
 }

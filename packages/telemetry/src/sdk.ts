@@ -32,9 +32,12 @@ import {
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { AppAttributesSpanProcessor } from './app-context.js';
 import { installDiagnostics, watchExports } from './diagnostics.js';
 import { defaultSemconvStability, protocolOf, readEnv, type TelemetryEnv } from './env.js';
+import { toPrometheusText } from './prometheus.js';
+import { packageVersionOf } from './version.js';
 
 /** Paths that health probes and scrapers hit every few seconds: no spans, no request metrics. */
 const NOISY_PATHS = new Set(['/health', '/ready', '/healthz', '/livez', '/readyz', '/metrics']);
@@ -46,13 +49,15 @@ interface TelemetryState {
   sdk: NodeSDK | undefined;
   shutdown: Promise<void> | undefined;
   prometheus: PrometheusExporter | undefined;
+  /** The reader behind `metricsText()` (each service's own `GET /metrics`). */
+  scrape: PrometheusExporter | undefined;
 }
 
 // Kept on globalThis so that two copies of this module (source and build) share one SDK.
 const STATE_KEY = Symbol.for('@demo/telemetry.state');
 const globals = globalThis as { [STATE_KEY]?: TelemetryState };
 function state(): TelemetryState {
-  globals[STATE_KEY] ??= { sdk: undefined, shutdown: undefined, prometheus: undefined };
+  globals[STATE_KEY] ??= { sdk: undefined, shutdown: undefined, prometheus: undefined, scrape: undefined };
   return globals[STATE_KEY];
 }
 
@@ -100,6 +105,9 @@ function metricReaders(env: TelemetryEnv, st: TelemetryState): IMetricReader[] {
     });
     readers.push(st.prometheus);
   }
+  // GET /metrics on the service's own port reads this one (no server of its own).
+  st.scrape = new PrometheusExporter({ preventServerStart: true });
+  readers.push(st.scrape);
   return readers;
 }
 
@@ -134,6 +142,8 @@ function baseResourceAttributes(env: TelemetryEnv): Record<string, string> {
     'service.namespace': 'demo-platform',
     'service.instance.id': env.K8S_POD_NAME ?? randomUUID(),
   };
+  const version = packageVersionOf(process.argv[1]);
+  if (version) attributes['service.version'] = version;
   const k8s: Array<[string, string | undefined]> = [
     ['k8s.pod.name', env.K8S_POD_NAME],
     ['k8s.pod.uid', env.K8S_POD_UID],
@@ -184,7 +194,7 @@ export function startTelemetry(): TelemetryStatus {
   const traces = traceExporter(env);
   const sdk = new NodeSDK({
     resource: defaultResource().merge(resourceFromAttributes(baseResourceAttributes(env))),
-    ...(traces ? { traceExporter: traces } : { spanProcessors: [] }),
+    spanProcessors: [new AppAttributesSpanProcessor(), ...(traces ? [new BatchSpanProcessor(traces)] : [])],
     metricReaders: metricReaders(env, st),
     logRecordProcessors: logProcessors(env),
     instrumentations: instrumentations(),
@@ -193,6 +203,26 @@ export function startTelemetry(): TelemetryStatus {
   st.sdk = sdk;
   return telemetryStatus();
 }
+
+/**
+ * The metrics of this process in the Prometheus text format, named as Prometheus names them when
+ * they arrive over OTLP (`http_server_request_duration_seconds_bucket`, `demo_orders_total`), with
+ * `service_name` on every series: what a service answers on `GET /metrics`. Before the SDK
+ * started (or with OTEL_SDK_DISABLED=true) the text says so and holds no series.
+ */
+export async function metricsText(): Promise<string> {
+  const reader = state().scrape;
+  if (!reader) return '# the OpenTelemetry SDK is not started: no metrics\n';
+  const { resourceMetrics, errors } = await reader.collect();
+  for (const error of errors) diag.warn('telemetry: a metric callback failed during a scrape:', error);
+  return toPrometheusText(resourceMetrics);
+}
+
+/** The content type of `metricsText()`. */
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** `GET /metrics` for `@demo/http`'s `createApp({ metrics: prometheusMetrics })`. */
+export const prometheusMetrics = { text: metricsText, contentType: METRICS_CONTENT_TYPE } as const;
 
 export function telemetryStatus(): TelemetryStatus {
   const st = state();

@@ -20,6 +20,8 @@ const url = (name: string, protocols: RegExp) =>
 const schema = z.object({
   PORT: z.preprocess(blank, z.coerce.number().int().min(0).max(65_535).default(8002)),
   NATS_URL: required('NATS_URL'),
+  /** Replicas of every stream this service provisions: 1 on one server, 3 on a 3-node cluster. */
+  NATS_STREAM_REPLICAS: z.preprocess(blank, z.coerce.number().int().min(1).max(5).default(1)),
   LOG_LEVEL: z.preprocess(
     blank,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,4 +1,4 @@
-import { Bus, OutboxRelay, type PendingEvent } from '@demo/bus';
+import { Bus, installLastResortHandlers, OutboxRelay, type PendingEvent } from '@demo/bus';
 import { PostgresOutboxStore } from '@demo/bus/postgres';
 import {
   InventoryRejected,
@@ -8,7 +8,7 @@ import {
   streams,
 } from '@demo/contracts';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
-import { createLogger, type Logger, shutdownTelemetry } from '@demo/telemetry';
+import { createLogger, type Logger, prometheusMetrics, shutdownTelemetry } from '@demo/telemetry';
 import { connectPostgres } from './db/client.js';
 import { InventoryRepository } from './db/inventory-repository.js';
 import { runMigrations } from './db/migrate.js';
@@ -40,8 +40,8 @@ async function main(logger: Logger): Promise<void> {
   const stockLevels = new StockLevelRepository(mongo.db, env.LOW_STOCK_THRESHOLD);
   await stockLevels.ensureIndexes();
 
-  const bus = await Bus.connect({ name: SERVICE, servers: env.NATS_URL, logger });
-  await bus.provision(streams);
+  const bus = await Bus.connect({ name: SERVICE, servers: env.NATS_URL.split(','), logger });
+  await bus.provision(streams, { replicas: env.NATS_STREAM_REPLICAS });
 
   const relay = new OutboxRelay({
     publisher: bus,
@@ -66,6 +66,7 @@ async function main(logger: Logger): Promise<void> {
       logger,
       readiness: readinessChecks({ pool: postgres.pool, mongo: mongo.db, bus, consumers: CONSUMERS }),
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      metrics: prometheusMetrics,
       openapi: API_INFO,
     }),
   );
@@ -86,6 +87,7 @@ async function main(logger: Logger): Promise<void> {
 }
 
 const logger = createLogger({ service: SERVICE });
+installLastResortHandlers(logger, { beforeExit: () => shutdownTelemetry() });
 main(logger).catch((err: unknown) => {
   logger.fatal({ err }, 'inventory-service failed to start');
   process.exit(1);

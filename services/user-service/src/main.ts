@@ -1,8 +1,8 @@
-import { Bus, OutboxRelay } from '@demo/bus';
+import { Bus, installLastResortHandlers, OutboxRelay } from '@demo/bus';
 import { PostgresOutboxStore } from '@demo/bus/postgres';
 import { streams } from '@demo/contracts';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
-import { counter, createLogger, shutdownTelemetry } from '@demo/telemetry';
+import { counter, createLogger, prometheusMetrics, shutdownTelemetry } from '@demo/telemetry';
 import { connectDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { outbox } from './db/schema.js';
@@ -18,6 +18,7 @@ import { userRoutes } from './http/users.js';
 async function main(): Promise<void> {
   const env = loadEnv();
   const logger = createLogger();
+  installLastResortHandlers(logger, { beforeExit: () => shutdownTelemetry() });
 
   await migrateDatabase(env.DATABASE_URL);
   logger.info('database migrated');
@@ -27,8 +28,8 @@ async function main(): Promise<void> {
     env,
   );
 
-  const bus = await Bus.connect({ name: 'user-service', servers: env.NATS_URL, logger });
-  await bus.provision(streams);
+  const bus = await Bus.connect({ name: 'user-service', servers: env.NATS_URL.split(','), logger });
+  await bus.provision(streams, { replicas: env.NATS_STREAM_REPLICAS });
 
   const store = new PostgresOutboxStore(db, outbox);
   const relay = new OutboxRelay({
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
       logger,
       readiness: readinessChecks(pool, bus),
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      metrics: prometheusMetrics,
       openapi: API_INFO,
     }),
   );

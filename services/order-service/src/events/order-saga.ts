@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BusLogger } from '@demo/bus';
 import type { OrderLine } from '@demo/contracts';
-import type { BusinessCounter } from '@demo/telemetry';
+import { type BusinessCounter, type BusinessHistogram, withAppContext } from '@demo/telemetry';
 import type { CustomersRepository } from '../db/customers-repository.js';
 import type { OrdersRepository } from '../db/orders-repository.js';
 import { mayOrder } from '../domain/customer.js';
@@ -23,8 +23,10 @@ export interface OrderSagaDeps {
   orders: OrdersRepository;
   customers: CustomersRepository;
   afterCommit: AfterCommit;
-  /** `demo.orders`, by outcome. */
-  outcomes: BusinessCounter<{ outcome: OrderOutcome }>;
+  /** `demo.orders`, by outcome and reason (the saga's success objective reads it). */
+  outcomes: BusinessCounter<{ outcome: OrderOutcome; reason: string }>;
+  /** `demo.order.saga.duration`: placed → outcome, in seconds (the saga's latency objective). */
+  durations?: BusinessHistogram<{ outcome: OrderOutcome }>;
   logger: BusLogger;
   clock?: () => Date;
 }
@@ -46,9 +48,21 @@ export class OrderSaga {
    * order (else `UnknownCustomerError`).
    */
   async place(input: { userId: string; items: readonly OrderLine[] }): Promise<Order> {
+    const id = randomUUID();
+    // The order's id rides along (baggage) into its outbox row, every message of its saga and
+    // every span they start, in every service: a search by app.order.id finds them all.
+    return withAppContext({ 'app.order.id': id, 'app.user.id': input.userId }, () =>
+      this.placeInContext(id, input),
+    );
+  }
+
+  private async placeInContext(
+    id: string,
+    input: { userId: string; items: readonly OrderLine[] },
+  ): Promise<Order> {
     const customer = await this.deps.customers.find(input.userId);
     if (!mayOrder(customer)) throw new UnknownCustomerError(input.userId, customer?.deletedAt !== undefined);
-    const { order, event } = placeOrder({ id: randomUUID(), ...input, now: this.clock() });
+    const { order, event } = placeOrder({ id, ...input, now: this.clock() });
     const pending = toPendingEvent(event);
     await this.deps.orders.insert(order, pending);
     this.deps.afterCommit([pending]);
@@ -68,19 +82,23 @@ export class OrderSaga {
    * order, an order already settled, or a concurrent writer that came first).
    */
   async advance(orderId: string, signal: OrderSignal, logger = this.deps.logger): Promise<Order | null> {
-    const order = await this.deps.orders.find(orderId);
-    if (order === null) {
-      logger.warn({ orderId, signal: signal.type }, 'no such order; signal ignored');
-      return null;
-    }
-    return this.applyTo(order, signal, logger);
+    return withAppContext({ 'app.order.id': orderId }, async () => {
+      const order = await this.deps.orders.find(orderId);
+      if (order === null) {
+        logger.warn({ orderId, signal: signal.type }, 'no such order; signal ignored');
+        return null;
+      }
+      return this.applyTo(order, signal, logger);
+    });
   }
 
   /** Cancels every `PENDING` order of a deleted user; answers those it cancelled. */
   async cancelPendingOf(userId: string, logger = this.deps.logger): Promise<Order[]> {
     const cancelled: Order[] = [];
     for (const order of await this.deps.orders.pendingOf(userId)) {
-      const moved = await this.applyTo(order, { type: 'user-deleted' }, logger);
+      const moved = await withAppContext({ 'app.order.id': order.id }, () =>
+        this.applyTo(order, { type: 'user-deleted' }, logger),
+      );
       if (moved !== null) cancelled.push(moved);
     }
     return cancelled;
@@ -101,7 +119,10 @@ export class OrderSaga {
       logger.info({ orderId: order.id, signal: signal.type }, 'order moved meanwhile; signal ignored');
       return null;
     }
-    this.deps.outcomes.add(1, { outcome: change.outcome });
+    this.deps.outcomes.add(1, { outcome: change.outcome, reason: change.reason ?? 'none' });
+    this.deps.durations?.record(Math.max(0, (this.clock().getTime() - order.createdAt.getTime()) / 1000), {
+      outcome: change.outcome,
+    });
     this.deps.afterCommit([pending]);
     logger.info({ orderId: order.id, status: moved.status, eventId: pending.id }, `order ${change.outcome}`);
     return moved;
