@@ -12,6 +12,17 @@ export type { NatsNodeConfig, SyncInterval } from './local/nats-config.js';
 export { parseSyncInterval, renderNatsConfig } from './local/nats-config.js';
 export { POSTGRES_PASSWORD, startPostgres } from './local/postgres.js';
 export type { LaunchOptions, ServerRecord } from './local/types.js';
+export type { BusRole, Permissions } from './nats-auth.js';
+export {
+  BUS_ROLES,
+  durableOf,
+  inboxPrefixOf,
+  PROVISIONER,
+  passwordVariable,
+  passwordVariables,
+  renderNatsAuthorization,
+  servicePermissions,
+} from './nats-auth.js';
 export type { OtlpSink } from './otlp-sink.js';
 export { startOtlpSink } from './otlp-sink.js';
 export type {

@@ -20,6 +20,9 @@ const url = (name: string, protocols: RegExp) =>
 const schema = z.object({
   PORT: z.preprocess(blank, z.coerce.number().int().min(0).max(65_535).default(8002)),
   NATS_URL: required('NATS_URL'),
+  /** This service's NATS user (deploy/nats/auth.conf); none when the server has no authorization. */
+  NATS_USER: z.preprocess(blank, z.string().optional()),
+  NATS_PASSWORD: z.preprocess(blank, z.string().optional()),
   /** Replicas of every stream this service provisions: 1 on one server, 3 on a 3-node cluster. */
   NATS_STREAM_REPLICAS: z.preprocess(blank, z.coerce.number().int().min(1).max(5).default(1)),
   LOG_LEVEL: z.preprocess(

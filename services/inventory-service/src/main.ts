@@ -40,7 +40,13 @@ async function main(logger: Logger): Promise<void> {
   const stockLevels = new StockLevelRepository(mongo.db, env.LOW_STOCK_THRESHOLD);
   await stockLevels.ensureIndexes();
 
-  const bus = await Bus.connect({ name: SERVICE, servers: env.NATS_URL.split(','), logger });
+  const bus = await Bus.connect({
+    name: SERVICE,
+    servers: env.NATS_URL.split(','),
+    user: env.NATS_USER,
+    pass: env.NATS_PASSWORD,
+    logger,
+  });
   await bus.provision(streams, { replicas: env.NATS_STREAM_REPLICAS });
 
   const relay = new OutboxRelay({

@@ -44,7 +44,13 @@ const locks = new DocumentLocks();
 const orders = new OrdersRepository(db, locks, new PendingEventsLog(db, logger));
 const customers = new CustomersRepository(db, locks);
 
-const bus = await Bus.connect({ name: SERVICE, servers: env.NATS_URL.split(','), logger });
+const bus = await Bus.connect({
+  name: SERVICE,
+  servers: env.NATS_URL.split(','),
+  user: env.NATS_USER,
+  pass: env.NATS_PASSWORD,
+  logger,
+});
 await bus.provision(streams, { replicas: env.NATS_STREAM_REPLICAS });
 
 const relay = new OutboxRelay({

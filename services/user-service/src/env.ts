@@ -28,6 +28,9 @@ const serviceSchema = databaseSchema.extend({
   ...httpWaitsEnv,
   PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(65_535).default(8000)),
   NATS_URL: required('NATS_URL'),
+  /** This service's NATS user (deploy/nats/auth.conf); none when the server has no authorization. */
+  NATS_USER: z.preprocess(blankToUndefined, z.string().optional()),
+  NATS_PASSWORD: z.preprocess(blankToUndefined, z.string().optional()),
   /** Replicas of every stream this service provisions: 1 on one server, 3 on a 3-node cluster. */
   NATS_STREAM_REPLICAS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(5).default(1)),
   /** Test-only fault injection: die (SIGKILL) right after committing an outbox row for this subject. */

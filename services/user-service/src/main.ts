@@ -28,7 +28,13 @@ async function main(): Promise<void> {
     env,
   );
 
-  const bus = await Bus.connect({ name: 'user-service', servers: env.NATS_URL.split(','), logger });
+  const bus = await Bus.connect({
+    name: 'user-service',
+    servers: env.NATS_URL.split(','),
+    user: env.NATS_USER,
+    pass: env.NATS_PASSWORD,
+    logger,
+  });
   await bus.provision(streams, { replicas: env.NATS_STREAM_REPLICAS });
 
   const store = new PostgresOutboxStore(db, outbox);
