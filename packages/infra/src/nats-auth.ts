@@ -67,14 +67,14 @@ export interface Permissions {
 
 /** What a service's user may publish and receive. */
 export function servicePermissions(role: BusRole): Permissions {
-  const ownStreams = new Set([role.produces.stream, ...role.consumes.map((c) => c.stream)]);
   const publish = [
     role.produces.subjects,
     '$JS.API.INFO',
     // Which stream holds a subject (stream names only, no contents).
     '$JS.API.STREAM.NAMES',
-    // Provisioning at start-up only reads stream configurations (the provisioner writes them).
-    ...[...ownStreams, 'DLQ'].sort().map((stream) => `$JS.API.STREAM.INFO.${stream}`),
+    // Provisioning at start-up only reads stream configurations and state, never messages
+    // (the provisioner writes them).
+    '$JS.API.STREAM.INFO.*',
   ];
   for (const { stream, subject } of role.consumes) {
     const durable = durableOf(role.service, subject);
