@@ -3,9 +3,16 @@ import {
   type Msg,
   type MsgHdrs,
   type NatsConnection,
+  PermissionViolationError,
   type Subscription,
 } from '@nats-io/nats-core';
-import { BusError, ConnectionClosedError, NoStreamError, PublishTimeoutError } from './errors.js';
+import {
+  BusError,
+  ConnectionClosedError,
+  NoStreamError,
+  PermissionDeniedError,
+  PublishTimeoutError,
+} from './errors.js';
 
 /** What JetStream answers to a publish: where the message was stored, or why not. */
 export interface JetStreamAck {
@@ -98,8 +105,13 @@ export class AckPipeline {
   private timerAt = Number.POSITIVE_INFINITY;
   private closed = false;
 
-  constructor(private readonly nc: NatsConnection) {
-    this.prefix = `${createInbox()}.`;
+  /** `inboxPrefix`: the connection's (a NATS user may be allowed to receive on its own only). */
+  constructor(
+    private readonly nc: NatsConnection,
+    inboxPrefix?: string,
+  ) {
+    this.prefix = `${createInbox(inboxPrefix)}.`;
+    this.watchRefusals();
     nc.closed()
       .then(() => this.failAll(() => new ConnectionClosedError('wait for a JetStream ack')))
       .catch(() => this.failAll(() => new ConnectionClosedError('wait for a JetStream ack')));
@@ -128,6 +140,26 @@ export class AckPipeline {
         reject(new ConnectionClosedError(`publish to ${subject}`, error));
       }
     });
+  }
+
+  /**
+   * A publish the server refuses (no permission) gets no ack, only an asynchronous error on the
+   * connection: fail the publishes to that subject at once with a typed error instead of letting
+   * them time out.
+   */
+  private watchRefusals(): void {
+    void (async () => {
+      for await (const status of this.nc.status()) {
+        if (status.type !== 'error') continue;
+        const error = status.error;
+        if (!(error instanceof PermissionViolationError) || error.operation !== 'publish') continue;
+        for (const [token, waiter] of this.waiters) {
+          if (waiter.subject !== error.subject) continue;
+          this.waiters.delete(token);
+          waiter.reject(new PermissionDeniedError('publish', error.subject, error));
+        }
+      }
+    })().catch(() => {});
   }
 
   /** Publishes in flight (for tests and gauges). */

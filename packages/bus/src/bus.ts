@@ -21,6 +21,12 @@ export interface BusOptions {
   token?: string;
   /** Path of a `.creds` file (JWT + nkey seed). */
   credsFile?: string;
+  /**
+   * Prefix of the connection's reply subjects (publish acks, pulled messages). Default
+   * `_INBOX_<name>` (non-alphanumerics as `_`): a NATS user may then be allowed to receive on its
+   * own inboxes only.
+   */
+  inboxPrefix?: string;
   /** Reconnect attempts (-1: forever, the default) and the wait between them. */
   maxReconnectAttempts?: number;
   reconnectTimeWaitMs?: number;
@@ -34,6 +40,11 @@ export interface BusHealth {
   connected: boolean;
   server?: string;
   consumers: ConsumerState[];
+}
+
+/** The connection's reply-subject prefix: `inboxPrefix`, or `_INBOX_<name>`. */
+function inboxPrefixOf(options: BusOptions): string {
+  return options.inboxPrefix ?? `_INBOX_${options.name.replace(/[^A-Za-z0-9]/g, '_')}`;
 }
 
 /** The bus: one NATS connection, its JetStream contexts, a publisher and the subscriptions. */
@@ -56,6 +67,7 @@ export class Bus {
   ) {
     this.publisher = new Publisher({
       nc,
+      inboxPrefix: inboxPrefixOf(options),
       instruments,
       source: `/${options.name}`,
       timeoutMs: options.publishTimeoutMs ?? 5_000,
@@ -120,6 +132,7 @@ export class Bus {
       user: options.user,
       pass: options.pass,
       token: options.token,
+      inboxPrefix: inboxPrefixOf(options),
       maxReconnectAttempts: options.maxReconnectAttempts ?? -1,
       reconnectTimeWait: options.reconnectTimeWaitMs ?? 1_000,
     };

@@ -7,7 +7,8 @@ export type BusErrorCode =
   | 'STREAM_CONFIG_CONFLICT'
   | 'PUBLISH_FAILED'
   | 'PERMANENT_FAILURE'
-  | 'HANDLER_DEADLINE';
+  | 'HANDLER_DEADLINE'
+  | 'PERMISSION_DENIED';
 
 /** Base class: a code to branch on, the subject or stream involved, and whether a retry may help. */
 export class BusError extends Error {
@@ -81,6 +82,20 @@ export class ConnectionClosedError extends BusError {
   constructor(operation: string, cause?: unknown) {
     super('CONNECTION_CLOSED', `cannot ${operation}: the NATS connection is closed`, {
       context: { operation },
+      cause,
+    });
+  }
+}
+
+/** The server refused an operation this connection's NATS user is not allowed (a publish to a subject of another domain). */
+export class PermissionDeniedError extends BusError {
+  constructor(
+    readonly operation: 'publish' | 'subscription',
+    readonly subject: string,
+    cause?: unknown,
+  ) {
+    super('PERMISSION_DENIED', `${operation} to ${subject} is not permitted for this NATS user`, {
+      context: { operation, subject },
       cause,
     });
   }

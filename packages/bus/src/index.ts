@@ -17,6 +17,7 @@ export {
   isBusError,
   NoStreamError,
   PermanentError,
+  PermissionDeniedError,
   PublishTimeoutError,
   StreamConfigConflictError,
 } from './errors.js';

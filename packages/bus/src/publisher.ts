@@ -85,6 +85,8 @@ export function publishError(error: unknown, subject: string, timeoutMs: number)
 export interface PublisherDeps {
   /** The connection every publish and every ack travels on. */
   nc: NatsConnection;
+  /** Prefix of the ack inbox: the connection's own. */
+  inboxPrefix?: string;
   instruments: Instruments;
   source: string;
   timeoutMs: number;
@@ -109,7 +111,7 @@ export class Publisher {
   private readonly acks: AckPipeline;
 
   constructor(private readonly deps: PublisherDeps) {
-    this.acks = new AckPipeline(deps.nc);
+    this.acks = new AckPipeline(deps.nc, deps.inboxPrefix);
   }
 
   /** Publishes waiting for their ack. */

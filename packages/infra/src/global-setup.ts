@@ -12,7 +12,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   if (SERVER_VARIABLES.every((name) => process.env[name]) && process.env.OTLP_SINK_URL) {
     return async () => {};
   }
-  // The tools some suites run (promtool and Prometheus, kustomize, the nats CLI) are built here,
+  // The tools some suites run (promtool and Prometheus, kustomize, the nats CLI, schemathesis) are built here,
   // once and in one process, not by parallel test workers against their timeouts.
   await ensureTools();
   const sink = await startOtlpSink();
@@ -39,10 +39,10 @@ export default async function setup(): Promise<() => Promise<void>> {
 
 async function ensureTools(): Promise<void> {
   try {
-    await ensureInstalled(['nats', 'prometheus', 'kustomize']);
+    await ensureInstalled(['nats', 'prometheus', 'kustomize', 'schemathesis']);
   } catch (error) {
     throw new Error(
-      `the test tools (nats CLI, Prometheus/promtool, kustomize) could not be installed: ${(error as Error).message}\n${HOW_TO_GET_SERVERS}`,
+      `the test tools (nats CLI, Prometheus/promtool, kustomize, schemathesis) could not be installed: ${(error as Error).message}\n${HOW_TO_GET_SERVERS}`,
     );
   }
 }

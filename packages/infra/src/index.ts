@@ -14,6 +14,17 @@ export type { NetnsNetwork } from './local/netns.js';
 export { createNetnsNetwork } from './local/netns.js';
 export { POSTGRES_PASSWORD, startPostgres } from './local/postgres.js';
 export type { LaunchOptions, ServerRecord } from './local/types.js';
+export type { BusRole, Permissions } from './nats-auth.js';
+export {
+  BUS_ROLES,
+  durableOf,
+  inboxPrefixOf,
+  PROVISIONER,
+  passwordVariable,
+  passwordVariables,
+  renderNatsAuthorization,
+  servicePermissions,
+} from './nats-auth.js';
 export type { OtlpSink } from './otlp-sink.js';
 export { startOtlpSink } from './otlp-sink.js';
 export type {
@@ -31,6 +42,8 @@ export { probeHttp, probeMongo, probeNats, probePostgres } from './probes.js';
 export { isAlive, spawnDaemon, stopProcess, waitUntil } from './process.js';
 export type { ResolvedServers } from './resolve.js';
 export { HOW_TO_GET_SERVERS, resolveServers, SERVER_VARIABLES } from './resolve.js';
+export type { SchemathesisOptions, SchemathesisResult } from './schemathesis.js';
+export { runSchemathesis, schemathesisConfig } from './schemathesis.js';
 export type { ServiceProcess, StartServiceOptions, TestNats } from './service-process.js';
 export { startService, startTestNats } from './service-process.js';
 export type { Stack, StackOptions, StackPorts } from './stack.js';

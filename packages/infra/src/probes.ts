@@ -4,8 +4,16 @@ import { MongoClient } from 'mongodb';
 import pg from 'pg';
 
 /** Connects, checks that JetStream is enabled, and returns the server version. */
-export async function probeNats(url: string): Promise<string> {
-  const nc = await connect({ servers: url, timeout: 2_000, reconnect: false });
+export async function probeNats(
+  url: string,
+  auth: { user: string; pass: string } = { user: '', pass: '' },
+): Promise<string> {
+  const nc = await connect({
+    servers: url,
+    timeout: 2_000,
+    reconnect: false,
+    ...(auth.user ? { user: auth.user, pass: auth.pass } : {}),
+  });
   try {
     const jsm = await jetstreamManager(nc, { timeout: 2_000 });
     await jsm.getAccountInfo();

@@ -1,30 +1,54 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNats } from './local/nats.js';
+import { BUS_ROLES, PROVISIONER, passwordVariable, renderNatsAuthorization } from './nats-auth.js';
 import { repoRoot } from './paths.js';
 import { freePort } from './ports.js';
 import { stopProcess, waitUntil } from './process.js';
 
 export interface TestNats {
   url: string;
+  /** With `authorization`: each identity's user and password (`provisioner`, `order-service`, …). */
+  credentials: Record<string, { user: string; pass: string }>;
   /** Stops the server (its data stays until `remove()`); `restart()` brings it back on the same port. */
   stop(): Promise<void>;
   restart(): Promise<void>;
   remove(): Promise<void>;
 }
 
-/** A nats-server of the suite's own (JetStream on, loopback, free port): streams and consumers isolated. */
-export async function startTestNats(): Promise<TestNats> {
+/**
+ * A nats-server of the suite's own (JetStream on, loopback, free port): streams and consumers
+ * isolated. With `authorization`, the project's users and permissions (deploy/nats/auth.conf) with
+ * fresh random passwords, in `credentials`.
+ */
+export async function startTestNats(options: { authorization?: boolean } = {}): Promise<TestNats> {
   const dir = mkdtempSync(join(tmpdir(), 'demo-nats-'));
   const port = await freePort();
-  let server = await startNats({ dir, port });
+  const credentials: TestNats['credentials'] = {};
+  let authorization: Parameters<typeof startNats>[0]['authorization'];
+  if (options.authorization) {
+    const passwords: Record<string, string> = {};
+    for (const user of [PROVISIONER, ...BUS_ROLES.map((r) => r.service)]) {
+      const pass = randomBytes(12).toString('hex');
+      credentials[user] = { user, pass };
+      passwords[passwordVariable(user)] = pass;
+    }
+    authorization = {
+      block: renderNatsAuthorization(),
+      passwords,
+      probeAs: credentials[PROVISIONER] as { user: string; pass: string },
+    };
+  }
+  let server = await startNats({ dir, port, authorization });
   return {
     url: server.url,
+    credentials,
     stop: () => stopProcess(server.pid),
     restart: async () => {
-      server = await startNats({ dir, port });
+      server = await startNats({ dir, port, authorization });
     },
     remove: async () => {
       await stopProcess(server.pid);

@@ -64,7 +64,7 @@ const SUBJECT = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
 
 /**
  * The variables every service reads, in this order: `LOG_LEVEL` (given to the logger), `PORT`
- * (HTTP), `NATS_URL` (one server or several, comma-separated), `NATS_STREAM_REPLICAS`,
+ * (HTTP), `NATS_URL` (one server or several, comma-separated), `NATS_USER` and `NATS_PASSWORD`, `NATS_STREAM_REPLICAS`,
  * `HTTP_REQUEST_TIMEOUT_MS`, the OTLP endpoint and service name
  * the telemetry SDK reads (checked here so that a typo fails the start), and the test-only fault
  * switch. Spread into the service's own `z.object({...})`.
@@ -74,6 +74,9 @@ export function baseEnv(options: { port: number }) {
     LOG_LEVEL: withDefault(z.enum(LOG_LEVELS), 'info'),
     PORT: withDefault(z.coerce.number().int().min(0).max(65_535), options.port),
     NATS_URL: urls('NATS_URL', ['nats', 'tls', 'ws', 'wss']),
+    /** This service's NATS user (deploy/nats/auth.conf); none when the server has no authorization. */
+    NATS_USER: optional(z.string()),
+    NATS_PASSWORD: optional(z.string()),
     /** Replicas of every stream the service provisions: 1 on one server, 3 on a 3-node cluster. */
     NATS_STREAM_REPLICAS: withDefault(z.coerce.number().int().min(1).max(5), 1),
     ...httpWaitsEnv,
@@ -99,6 +102,8 @@ export interface BaseEnv {
   LOG_LEVEL: LogLevel;
   PORT: number;
   NATS_URL: string;
+  NATS_USER?: string | undefined;
+  NATS_PASSWORD?: string | undefined;
   NATS_STREAM_REPLICAS: number;
   HTTP_REQUEST_TIMEOUT_MS: number;
   OTEL_SERVICE_NAME?: string | undefined;

@@ -107,7 +107,13 @@ export async function runService<E extends BaseEnv, Deps>(
   const opened: Closer[] = [];
   const resources: Closer[] = [];
   try {
-    const bus = await Bus.connect({ name: service.name, servers: natsServers(env.NATS_URL), logger });
+    const bus = await Bus.connect({
+      name: service.name,
+      servers: natsServers(env.NATS_URL),
+      user: env.NATS_USER,
+      pass: env.NATS_PASSWORD,
+      logger,
+    });
     opened.push({ name: 'bus', run: () => bus.close() });
     await bus.provision(streams, { replicas: env.NATS_STREAM_REPLICAS });
 

@@ -67,18 +67,33 @@ export class Harness {
   }
 
   static async start(env: Record<string, string> = {}): Promise<Harness> {
-    const [nats, database] = await Promise.all([startTestNats(), createTestDatabase('inventory')]);
+    // NATS authorization on (deploy/nats/auth.conf): the service is `inventory-service`, the
+    // test side the provisioner, which creates the streams before the service starts.
+    const [nats, database] = await Promise.all([
+      startTestNats({ authorization: true }),
+      createTestDatabase('inventory'),
+    ]);
+    const own = nats.credentials['inventory-service'];
+    const admin = nats.credentials.provisioner;
     const mongoDatabase = uniqueName('inventory');
     const harness = new Harness(nats, database, mongoDatabase, {
       NATS_URL: nats.url,
+      NATS_USER: own?.user ?? '',
+      NATS_PASSWORD: own?.pass ?? '',
       DATABASE_URL: database.url,
       MONGODB_URL: testServers().mongoUrl,
       MONGODB_DATABASE: mongoDatabase,
     });
     try {
-      await harness.startService(env);
-      harness.bus = await Bus.connect({ name: 'inventory-test', servers: nats.url, logger: silentLogger });
+      harness.bus = await Bus.connect({
+        name: 'inventory-test',
+        servers: nats.url,
+        user: admin?.user,
+        pass: admin?.pass,
+        logger: silentLogger,
+      });
       await harness.bus.provision(streams);
+      await harness.startService(env);
     } catch (error) {
       await harness.close();
       throw error;

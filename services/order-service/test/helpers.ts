@@ -30,13 +30,32 @@ export interface Suite {
   close(): Promise<void>;
 }
 
+/**
+ * The suite's servers with NATS authorization on (deploy/nats/auth.conf): the service connects
+ * as its own user `order-service`, the test side as the provisioner, which created the streams.
+ */
 export async function startSuite(extraEnv: Record<string, string> = {}): Promise<Suite> {
-  const nats = await startTestNats();
+  const nats = await startTestNats({ authorization: true });
+  const own = nats.credentials['order-service'];
+  const admin = nats.credentials.provisioner;
+  if (own === undefined || admin === undefined) throw new Error('the test NATS has no order-service user');
   const database = uniqueName('orders');
   const { mongoUrl } = testServers();
-  const env = { NATS_URL: nats.url, MONGODB_URL: mongoUrl, MONGODB_DATABASE: database };
+  const env = {
+    NATS_URL: nats.url,
+    NATS_USER: own.user,
+    NATS_PASSWORD: own.pass,
+    MONGODB_URL: mongoUrl,
+    MONGODB_DATABASE: database,
+  };
   const mongo = await new MongoClient(mongoUrl).connect();
-  const bus = await Bus.connect({ name: 'order-service-test', servers: nats.url, logger: silentLogger });
+  const bus = await Bus.connect({
+    name: 'order-service-test',
+    servers: nats.url,
+    user: admin.user,
+    pass: admin.pass,
+    logger: silentLogger,
+  });
   await bus.provision(streams);
   const suite: Suite = {
     nats,

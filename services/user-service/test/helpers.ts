@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Bus, CE, type EventContract, silentLogger } from '@demo/bus';
+import { streams } from '@demo/contracts';
 import {
   createTestDatabase,
   eventually,
@@ -24,12 +25,31 @@ export interface Suite {
   close(): Promise<void>;
 }
 
+/**
+ * NATS authorization is on (deploy/nats/auth.conf): the service connects as its own user
+ * `user-service`; the test side is the provisioner, which creates the streams first.
+ */
 export async function createSuite(): Promise<Suite> {
-  const nats = await startTestNats();
+  const nats = await startTestNats({ authorization: true });
+  const own = nats.credentials['user-service'];
+  const admin = nats.credentials.provisioner;
+  if (own === undefined || admin === undefined) throw new Error('the test NATS has no user-service user');
   const database = await createTestDatabase('user_service');
-  const bus = await Bus.connect({ name: 'user-service-test', servers: nats.url, logger: silentLogger });
+  const bus = await Bus.connect({
+    name: 'user-service-test',
+    servers: nats.url,
+    user: admin.user,
+    pass: admin.pass,
+    logger: silentLogger,
+  });
+  await bus.provision(streams);
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
-  const env = { DATABASE_URL: database.url, NATS_URL: nats.url };
+  const env = {
+    DATABASE_URL: database.url,
+    NATS_URL: nats.url,
+    NATS_USER: own.user,
+    NATS_PASSWORD: own.pass,
+  };
   const started: ServiceProcess[] = [];
   return {
     nats,

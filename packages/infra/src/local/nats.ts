@@ -12,6 +12,15 @@ export interface NatsLaunchOptions extends LaunchOptions {
   syncInterval?: SyncInterval;
   /** Fixed monitoring port (for restarts on the same ports); a free one by default. */
   monitorPort?: number;
+  /**
+   * Authorization on: the `authorization` block (`renderNatsAuthorization()`), and the password
+   * of every identity it names, by variable. The readiness probe connects as the provisioner.
+   */
+  authorization?: {
+    block: string;
+    passwords: Record<string, string>;
+    probeAs: { user: string; pass: string };
+  };
 }
 
 export async function startNats({
@@ -19,6 +28,7 @@ export async function startNats({
   port,
   syncInterval,
   monitorPort,
+  authorization,
 }: NatsLaunchOptions): Promise<ServerRecord> {
   mkdirSync(join(dir, 'jetstream'), { recursive: true });
   const monitor = monitorPort ?? (await freePort());
@@ -33,11 +43,12 @@ export async function startNats({
       monitorPort: monitor,
       storeDir: join(dir, 'jetstream'),
       syncInterval,
-    }),
+    }) + (authorization?.block ?? ''),
   );
-  const pid = spawnDaemon(binaries().natsServer, ['-c', configFile], { logFile });
+  const env = authorization ? { ...process.env, ...authorization.passwords } : undefined;
+  const pid = spawnDaemon(binaries().natsServer, ['-c', configFile], { logFile, env });
   const url = `nats://127.0.0.1:${port}`;
-  await waitUntil(`nats-server on ${url} (log: ${logFile})`, () => probeNats(url));
+  await waitUntil(`nats-server on ${url} (log: ${logFile})`, () => probeNats(url, authorization?.probeAs));
   return {
     name: 'nats',
     url,
