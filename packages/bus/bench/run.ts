@@ -16,10 +16,10 @@ import {
   binaries,
   ensureInstalled,
   freePort,
-  type Stack,
-  stackEnv,
-  startStack,
-  stopStack,
+  type ServerRecord,
+  startCollector,
+  startNats,
+  stopProcess,
 } from '@demo/infra';
 import type { Mode } from './worker.js';
 
@@ -49,7 +49,8 @@ interface Result {
   peakRssMiB: number;
 }
 
-let stack: Stack | undefined;
+/** Only what is measured: a nats-server, and the collector the traced modes export to. */
+let servers: ServerRecord[] = [];
 let dir: string | undefined;
 let env: Record<string, string> = {};
 if (process.env.NATS_URL && process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
@@ -58,19 +59,15 @@ if (process.env.NATS_URL && process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
     OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
   };
 } else {
-  await ensureInstalled(['nats-server', 'ferretdb', 'otelcol']);
-  dir = mkdtempSync(join(tmpdir(), 'bus-bench-'));
-  stack = await startStack({
-    dir,
-    ports: {
-      nats: await freePort(),
-      postgres: await freePort(),
-      mongodb: await freePort(),
-      collector: await freePort(),
-    },
-    overlay: 'local',
-  });
-  env = stackEnv(stack);
+  await ensureInstalled(['nats-server', 'otelcol']);
+  const root = mkdtempSync(join(tmpdir(), 'bus-bench-'));
+  dir = root;
+  servers = await Promise.all([
+    startNats({ dir: join(root, 'nats'), port: await freePort() }),
+    startCollector({ dir: join(root, 'collector'), port: await freePort(), overlay: 'local' }),
+  ]);
+  const url = (name: ServerRecord['name']) => servers.find((s) => s.name === name)?.url ?? '';
+  env = { NATS_URL: url('nats'), OTEL_EXPORTER_OTLP_ENDPOINT: url('collector') };
 }
 
 const median = (xs: number[]) => {
@@ -169,7 +166,7 @@ try {
     );
   }
 } finally {
-  if (stack) await stopStack(stack);
+  await Promise.all(servers.map((s) => stopProcess(s.pid)));
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
 

@@ -56,10 +56,21 @@ const deadLetterHeaders = {
   properties: {
     'dlq-reason': {
       type: 'string',
-      enum: ['unparseable', 'schema_invalid', 'handler_failed'],
+      enum: [
+        'unparseable',
+        'schema_invalid',
+        'headers_invalid',
+        'permanent',
+        'handler_failed',
+        'transient_exhausted',
+      ],
       description: 'Why the message was dead-lettered',
     },
-    'dlq-error': { type: 'string', description: 'The error message' },
+    'dlq-error': {
+      type: 'string',
+      maxLength: 1024,
+      description: 'The error message: control characters escaped (\\r, \\n, \\0, \\xNN), at most 1 KiB',
+    },
     'dlq-delivery-count': { type: 'string', pattern: '^[0-9]+$', description: 'Deliveries attempted' },
     'dlq-consumer': { type: 'string', description: 'The durable consumer that gave up' },
     'dlq-subject': { type: 'string', description: 'The subject the message was published on' },
@@ -70,6 +81,16 @@ const deadLetterHeaders = {
       description: 'Its sequence in that stream',
     },
     'dlq-time': { type: 'string', format: 'date-time', description: 'When it was dead-lettered' },
+    'dlq-truncated': {
+      type: 'string',
+      pattern: '^[0-9]+$',
+      description:
+        'Present when the body is an excerpt: the size of the original (fetch it by stream and sequence)',
+    },
+    'dlq-dropped-headers': {
+      type: 'string',
+      description: 'Original headers not copied (JetStream Nats-* headers, undecodable or too large ones)',
+    },
   },
   required: ['dlq-reason', 'dlq-delivery-count', 'dlq-consumer'],
   additionalProperties: true,

@@ -42,4 +42,5 @@ export type CatalogEvent = (typeof catalog)[number];
 export type OrderLine = OrderCreatedData['items'][number];
 export type StockRejectionReason = InventoryRejectedData['reason'];
 export type OrderCancellationReason = OrderCancelledData['reason'];
+export type OrderRejectionReason = OrderRejectedData['reason'];
 export type StockChangeCause = InventoryStockChangedData['cause'];

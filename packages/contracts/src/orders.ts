@@ -1,6 +1,6 @@
 import { defineEvent } from '@demo/bus';
 import { z } from 'zod';
-import { id, money, orderCancellationReason, orderLine, stockRejectionReason, timestamp } from './fields.js';
+import { id, money, orderCancellationReason, orderLine, orderRejectionReason, timestamp } from './fields.js';
 
 export const OrderCreated = defineEvent({
   subject: 'orders.created',
@@ -25,11 +25,12 @@ export const OrderConfirmed = defineEvent({
 
 export const OrderRejected = defineEvent({
   subject: 'orders.rejected',
-  description: 'The order was rejected because its stock could not be reserved.',
+  description:
+    'The order was rejected: its stock could not be reserved, or no answer came within its deadline.',
   schema: z.object({
     orderId: id,
     userId: id,
-    reason: stockRejectionReason,
+    reason: orderRejectionReason,
   }),
 });
 

@@ -1,10 +1,13 @@
 export type { AppOptions, HttpApp } from './app.js';
-export { createApp } from './app.js';
+export { appRoutes, createApp } from './app.js';
 export type { CheckState, ReadinessCheck, ReadinessReport } from './health.js';
 export { CANONICAL_UUID, INT32_MAX, input, isStorableText } from './input.js';
 export type { HttpLogger } from './logger.js';
+export type { OpenApiInfo } from './openapi.js';
+export { documentationOnly, openApiDocument, problemSchema, renderOpenApi } from './openapi.js';
 export type { KeysetPosition } from './pagination.js';
 export { decodeCursor, encodeCursor, pageQuery, toPage } from './pagination.js';
+export { isProbePath, PROBE_PATHS } from './probes.js';
 export type { FieldError, HttpProblemOptions, ProblemBody } from './problem.js';
 export { HttpProblem, isHttpProblem, ProblemType } from './problem.js';
 export type {
@@ -12,7 +15,9 @@ export type {
   InputOf,
   RawParams,
   RawQuery,
+  ResponseDoc,
   Route,
+  RouteDoc,
   RouteInput,
   RouteResult,
   RouteSpec,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isProbePath } from '@demo/http/probes';
 import { context, diag } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
@@ -32,13 +33,12 @@ import {
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { AppAttributesSpanProcessor } from './app-context.js';
 import { installDiagnostics, watchExports } from './diagnostics.js';
 import { defaultSemconvStability, protocolOf, readEnv, type TelemetryEnv } from './env.js';
 import { toPrometheusText } from './prometheus.js';
-
-/** Paths that health probes and scrapers hit every few seconds: no spans, no request metrics. */
-const NOISY_PATHS = new Set(['/health', '/ready', '/healthz', '/livez', '/readyz', '/metrics']);
+import { packageVersionOf } from './version.js';
 
 /** How long shutdown may take by default: inside Kubernetes' 30 s grace period with room to spare. */
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
@@ -140,6 +140,8 @@ function baseResourceAttributes(env: TelemetryEnv): Record<string, string> {
     'service.namespace': 'demo-platform',
     'service.instance.id': env.K8S_POD_NAME ?? randomUUID(),
   };
+  const version = packageVersionOf(process.argv[1]);
+  if (version) attributes['service.version'] = version;
   const k8s: Array<[string, string | undefined]> = [
     ['k8s.pod.name', env.K8S_POD_NAME],
     ['k8s.pod.uid', env.K8S_POD_UID],
@@ -154,7 +156,8 @@ function baseResourceAttributes(env: TelemetryEnv): Record<string, string> {
 function instrumentations(): Instrumentation[] {
   return [
     new HttpInstrumentation({
-      ignoreIncomingRequestHook: (request) => NOISY_PATHS.has((request.url ?? '/').split('?')[0] ?? '/'),
+      // Probes and scrapers: no spans, no request metrics (the list shared with @demo/http).
+      ignoreIncomingRequestHook: (request) => isProbePath(request.url ?? '/'),
       // The OTLP exporters' own requests run with tracing suppressed: no client metrics for them either.
       ignoreOutgoingRequestHook: () => isTracingSuppressed(context.active()),
     }),
@@ -190,7 +193,7 @@ export function startTelemetry(): TelemetryStatus {
   const traces = traceExporter(env);
   const sdk = new NodeSDK({
     resource: defaultResource().merge(resourceFromAttributes(baseResourceAttributes(env))),
-    ...(traces ? { traceExporter: traces } : { spanProcessors: [] }),
+    spanProcessors: [new AppAttributesSpanProcessor(), ...(traces ? [new BatchSpanProcessor(traces)] : [])],
     metricReaders: metricReaders(env, st),
     logRecordProcessors: logProcessors(env),
     instrumentations: instrumentations(),

@@ -2,10 +2,12 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createDatabases,
+  createNetnsNetwork,
   ensureInstalled,
   freePort,
   isAlive,
   type NatsCluster,
+  type NetnsNetwork,
   type ServerRecord,
   type SyncInterval,
   startFerretDb,
@@ -21,6 +23,8 @@ export interface FaultStackOptions {
   dir: string;
   /** A 3-node JetStream cluster (R3 streams) instead of one server. */
   cluster: boolean;
+  /** The cluster's nodes each in a network namespace of its own, so one can be partitioned. */
+  netns?: boolean;
   syncInterval?: SyncInterval;
 }
 
@@ -52,6 +56,7 @@ export class FaultStack {
     private readonly natsPort: number,
     private readonly natsMonitorPort: number,
     readonly cluster: NatsCluster | undefined,
+    readonly network: NetnsNetwork | undefined,
     private readonly proxy: CuttableProxy | undefined,
     private postgres: ServerRecord | undefined,
     private readonly postgresPort: number,
@@ -70,35 +75,58 @@ export class FaultStack {
       await freePort(),
       await freePort(),
     ];
-    const cluster = options.cluster
-      ? await startNatsCluster({ dir: join(options.dir, 'nats'), syncInterval: options.syncInterval })
-      : undefined;
-    const nats = options.cluster
-      ? undefined
-      : await startNats({
-          dir: join(options.dir, 'nats'),
-          port: natsPort,
-          monitorPort: natsMonitorPort,
-          syncInterval: options.syncInterval,
-        });
-    const proxy = options.cluster ? undefined : await startProxy('nats', natsPort);
-    const [postgres, mongo] = await Promise.all([
-      startPostgres({ dir: join(options.dir, 'postgres'), port: postgresPort }),
-      startFerretDb({ dir: join(options.dir, 'ferretdb'), port: mongoPort }),
-    ]);
-    await createDatabases(postgres.url, ['users', 'inventory']);
-    return new FaultStack(
-      options,
-      nats,
-      natsPort,
-      natsMonitorPort,
-      cluster,
-      proxy,
-      postgres,
-      postgresPort,
-      mongo,
-      mongoPort,
-    );
+    const started: Array<() => Promise<unknown>> = [];
+    try {
+      const network = options.cluster && options.netns ? await createNetnsNetwork(3) : undefined;
+      if (network) started.push(() => network.remove());
+      const cluster = options.cluster
+        ? await startNatsCluster({
+            dir: join(options.dir, 'nats'),
+            syncInterval: options.syncInterval,
+            placement: network
+              ? (i) => ({ host: network.hosts[i] ?? '', prefix: network.prefix(i) })
+              : undefined,
+          })
+        : undefined;
+      if (cluster) started.push(() => cluster.close());
+      const nats = options.cluster
+        ? undefined
+        : await startNats({
+            dir: join(options.dir, 'nats'),
+            port: natsPort,
+            monitorPort: natsMonitorPort,
+            syncInterval: options.syncInterval,
+          });
+      if (nats) started.push(() => stopProcess(nats.pid));
+      const proxy = options.cluster ? undefined : await startProxy('nats', natsPort);
+      if (proxy) started.push(() => proxy.close());
+      const [postgres, mongo] = await Promise.allSettled([
+        startPostgres({ dir: join(options.dir, 'postgres'), port: postgresPort }),
+        startFerretDb({ dir: join(options.dir, 'ferretdb'), port: mongoPort }),
+      ]);
+      for (const server of [postgres, mongo])
+        if (server.status === 'fulfilled') started.push(() => stopProcess(server.value.pid));
+      if (postgres.status === 'rejected') throw postgres.reason;
+      if (mongo.status === 'rejected') throw mongo.reason;
+      await createDatabases(postgres.value.url, ['users', 'inventory']);
+      return new FaultStack(
+        options,
+        nats,
+        natsPort,
+        natsMonitorPort,
+        cluster,
+        network,
+        proxy,
+        postgres.value,
+        postgresPort,
+        mongo.value,
+        mongoPort,
+      );
+    } catch (error) {
+      // Nothing outlives a failed start.
+      await Promise.allSettled(started.map((stop) => stop()));
+      throw error;
+    }
   }
 
   /** What the services connect to: the proxy of the single server, or every cluster node. */
@@ -173,8 +201,9 @@ export class FaultStack {
 
   async close(): Promise<void> {
     await this.proxy?.close();
+    await this.cluster?.close();
+    await this.network?.remove();
     await Promise.all([
-      this.cluster?.close(),
       this.nats && stopProcess(this.nats.pid),
       this.postgres && stopProcess(this.postgres.pid),
       this.mongo && stopProcess(this.mongo.pid),

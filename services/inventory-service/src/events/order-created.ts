@@ -1,16 +1,22 @@
 import type { Handler } from '@demo/bus';
 import type { OrderCreated } from '@demo/contracts';
-import type { BusinessCounter } from '@demo/telemetry';
+import type { Faults } from '@demo/fault-switches';
+import { type BusinessCounter, withAppContext } from '@demo/telemetry';
 import type { ReservationRepository } from '../db/reservation-repository.js';
 
 /** `orders.created` → reserve every line or refuse the order (`inventory.reserved` / `inventory.rejected`). */
 export function onOrderCreated(
   reservations: ReservationRepository,
   outcomes: BusinessCounter<{ outcome: string }>,
+  faults?: { switches: Faults; slowQuery: (seconds: number) => Promise<unknown> },
 ): Handler<typeof OrderCreated> {
-  return async (order, ctx) => {
-    const result = await reservations.reserve(order);
-    if (result.outcome !== 'duplicate') outcomes.add(1, { outcome: result.outcome });
-    ctx.logger.info({ orderId: order.orderId, ...result }, 'order processed');
-  };
+  return (order, ctx) =>
+    // The order's id on this span and its children even when the message came without baggage.
+    withAppContext({ 'app.order.id': order.orderId }, async () => {
+      await faults?.switches.delay('reservationLatencyMs');
+      await faults?.switches.slowDatabase(faults.slowQuery);
+      const result = await reservations.reserve(order);
+      if (result.outcome !== 'duplicate') outcomes.add(1, { outcome: result.outcome });
+      ctx.logger.info({ orderId: order.orderId, ...result }, 'order processed');
+    });
 }

@@ -2,9 +2,6 @@ import { type PendingEvent, pendingEvent } from '@demo/bus';
 import { OrderCancelled, OrderConfirmed, OrderCreated, OrderRejected } from '@demo/contracts';
 import type { OrderEvent } from '../domain/order.js';
 
-/** What this service publishes, all through the outbox inside its order documents. */
-export const producedEvents = [OrderCreated, OrderConfirmed, OrderRejected, OrderCancelled] as const;
-
 /**
  * The outbox entry of a domain event: validated strictly against its contract now (bad data
  * fails the write, not the relay), with a new id and the active trace context.
@@ -21,6 +18,3 @@ export function toPendingEvent(event: OrderEvent): PendingEvent {
       return pendingEvent(OrderCancelled, event.data);
   }
 }
-
-/** Called once a write that queued `events` has been committed. */
-export type AfterCommit = (events: readonly PendingEvent[]) => void;
