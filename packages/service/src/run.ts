@@ -33,6 +33,11 @@ export interface StartContext<E extends BaseEnv> {
   bus: Bus;
   /** Closes `name` at shutdown (after the relay, the bus and telemetry, in registration order), and if start-up fails. */
   closeAtShutdown(name: string, close: () => Promise<void> | void): void;
+  /**
+   * Stops a background worker of the service (a sweep, a timer that writes) first at shutdown,
+   * before the relay and the bus, so that nothing it writes is left behind a closed relay.
+   */
+  stopFirstAtShutdown(name: string, stop: () => Promise<void> | void): void;
   /** The service's outbox: builds the relay over `store` and returns the callback its repositories call after a commit. */
   outbox(store: OutboxStore): Committed;
 }
@@ -106,6 +111,7 @@ export async function runService<E extends BaseEnv, Deps>(
   installLastResortHandlers(logger, { beforeExit: () => shutdownTelemetry() });
   const opened: Closer[] = [];
   const resources: Closer[] = [];
+  const workers: Closer[] = [];
   try {
     const bus = await Bus.connect({
       name: service.name,
@@ -124,6 +130,9 @@ export async function runService<E extends BaseEnv, Deps>(
       bus,
       closeAtShutdown: (name, run) => {
         resources.push({ name, run });
+      },
+      stopFirstAtShutdown: (name, run) => {
+        workers.push({ name, run });
       },
       outbox: (store) => {
         if (relay !== undefined) throw new Error(`${service.name} has one outbox; outbox() was called twice`);
@@ -163,6 +172,7 @@ export async function runService<E extends BaseEnv, Deps>(
     logger.info({ port: address.port }, `${service.name} listening`);
 
     const steps: ShutdownStep[] = [
+      ...workers,
       ...opened,
       { name: 'telemetry', run: () => shutdownTelemetry() },
       ...resources,
@@ -171,7 +181,7 @@ export async function runService<E extends BaseEnv, Deps>(
     return { port: address.port, shutdown };
   } catch (err) {
     logger.fatal({ err }, `${service.name} failed to start`);
-    await closeQuietly([...opened, ...resources], logger);
+    await closeQuietly([...workers, ...opened, ...resources], logger);
     await flushTelemetry();
     exit(1);
     return undefined;

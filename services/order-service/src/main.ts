@@ -22,10 +22,7 @@ import { orderService } from './service.js';
 await runService({
   service: orderService,
   loadEnv,
-  start: async ({ env, logger, bus, closeAtShutdown, outbox }) => {
-    // Registered first so that it stops before the database it reads closes.
-    let deadlineSweep: SagaDeadlineSweep | undefined;
-    closeAtShutdown('saga deadlines', () => deadlineSweep?.stop());
+  start: async ({ env, logger, bus, closeAtShutdown, stopFirstAtShutdown, outbox }) => {
     const mongo = await connectMongo({
       url: env.MONGODB_URL,
       database: env.MONGODB_DATABASE,
@@ -58,7 +55,13 @@ await runService({
       deadlines,
       deadlineMs: env.ORDER_SAGA_DEADLINE_MS,
     });
-    deadlineSweep = new SagaDeadlineSweep({ deadlines, saga, logger, intervalMs: env.ORDER_SAGA_SWEEP_MS });
+    const deadlineSweep = new SagaDeadlineSweep({
+      deadlines,
+      saga,
+      logger,
+      intervalMs: env.ORDER_SAGA_SWEEP_MS,
+    });
+    stopFirstAtShutdown('saga deadlines', () => deadlineSweep.stop());
     deadlineSweep.start();
     const faults = Faults.fromEnv(process.env, logger);
     // Poison messages for the demo: undecodable `orders.created`, straight onto the stream.
