@@ -1,7 +1,14 @@
 export type { BusHealth, BusOptions } from './bus.js';
 export { Bus } from './bus.js';
-export type { EventContract, EventData, EventDefinition, StreamDefinition, StreamInput } from './contract.js';
-export { defineEvent, defineStream } from './contract.js';
+export type {
+  EventContract,
+  EventData,
+  EventDefinition,
+  StreamDefinition,
+  StreamInput,
+  UpcastStep,
+} from './contract.js';
+export { dataSchemaUri, defineEvent, defineStream, eventType } from './contract.js';
 export type { BusErrorCode, FieldIssue } from './errors.js';
 export {
   BusError,
@@ -27,4 +34,6 @@ export type {
   SubscribeOptions,
   Subscription,
 } from './subscription.js';
+export type { VersionFailureReason, VersionPolicy, VersionResolution } from './versioning.js';
+export { parseEventType, upcastChain, versionReader } from './versioning.js';
 export { CE, DLQ, MSG_ID } from './wire.js';

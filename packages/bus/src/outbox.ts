@@ -57,7 +57,8 @@ export interface OutboxRelayOptions {
  * duplicate ack counts as published) and continues the trace of the request that wrote it.
  */
 export class OutboxRelay {
-  private readonly contracts: Map<string, EventContract>;
+  /** Per subject, every version this outbox may hold, newest first. */
+  private readonly contracts: Map<string, EventContract[]>;
   private readonly batchSize: number;
   private readonly sweepIntervalMs: number;
   private timer?: NodeJS.Timeout;
@@ -82,7 +83,10 @@ export class OutboxRelay {
   };
 
   constructor(private readonly options: OutboxRelayOptions) {
-    this.contracts = new Map(options.contracts.map((c) => [c.subject, c]));
+    this.contracts = new Map();
+    for (const c of options.contracts)
+      this.contracts.set(c.subject, [...(this.contracts.get(c.subject) ?? []), c]);
+    for (const versions of this.contracts.values()) versions.sort((a, b) => b.version - a.version);
     this.batchSize = options.batchSize ?? 100;
     this.sweepIntervalMs = options.sweepIntervalMs ?? 5_000;
   }
@@ -152,7 +156,7 @@ export class OutboxRelay {
   private async publishBatch(batch: readonly PendingEvent[]): Promise<string[]> {
     const done: string[] = [];
     for (const event of batch) {
-      const contract = this.contracts.get(event.subject);
+      const contract = contractOf(this.contracts.get(event.subject), event.data);
       if (!contract) {
         this.options.logger.error(
           { eventId: event.id, subject: event.subject },
@@ -187,6 +191,18 @@ export class OutboxRelay {
     this.backlogGauge.removeCallback(this.observeBacklog);
     await this.running;
   }
+}
+
+/**
+ * The version of an outbox row: the newest whose publish schema accepts its data, so rows written
+ * before a producer moved to a new version are still published as the version they were written as.
+ */
+function contractOf(
+  versions: readonly EventContract[] | undefined,
+  data: unknown,
+): EventContract | undefined {
+  if (!versions) return undefined;
+  return versions.find((c) => c.strictSchema.safeParse(data).success) ?? versions[0];
 }
 
 /**

@@ -24,8 +24,8 @@ import type { EventContract, EventData } from './contract.js';
 import type { FieldIssue } from './errors.js';
 import { ATTR, type Instruments, MESSAGING_SYSTEM } from './instruments.js';
 import type { BusLogger } from './logger.js';
-import { fieldIssues } from './publisher.js';
 import { Semaphore } from './semaphore.js';
+import { type VersionResolution, versionReader } from './versioning.js';
 import { CE, copyHeaders, DLQ, headerRecord, messageGetter } from './wire.js';
 
 /** What a handler learns about the message besides its typed data. */
@@ -62,9 +62,15 @@ export interface SubscribeOptions {
   ackWaitMs?: number;
   /** Unacknowledged messages the server allows across all instances. Default 1000. */
   maxAckPending?: number;
+  /**
+   * Versions of the event this consumer reads (by `ce-type`); older ones are upcast to the
+   * handler's version, others are dead-lettered as `unsupported_version`. Default: every version
+   * it can read (older ones with an upcaster chain, newer ones that validate against its schema).
+   */
+  versions?: readonly number[];
 }
 
-export type DeadLetterReason = 'unparseable' | 'schema_invalid' | 'handler_failed';
+export type DeadLetterReason = 'unparseable' | 'schema_invalid' | 'unsupported_version' | 'handler_failed';
 
 export interface ConsumerState {
   durable: string;
@@ -114,6 +120,7 @@ export class Subscription<E extends EventContract = EventContract> {
   private streamName = '';
   private readonly log: BusLogger;
   private readonly spanName: string;
+  private readonly read: (type: string | undefined, raw: unknown) => VersionResolution<EventData<E>>;
 
   constructor(
     private readonly deps: SubscriptionDeps,
@@ -135,6 +142,7 @@ export class Subscription<E extends EventContract = EventContract> {
     };
     this.log = deps.logger.child({ subject: event.subject, consumer: options.durable });
     this.spanName = `process ${event.subject}`;
+    this.read = versionReader(event, { accepts: options.versions });
   }
 
   get durable(): string {
@@ -223,16 +231,10 @@ export class Subscription<E extends EventContract = EventContract> {
     } catch (error) {
       throw new DeadLetter('unparseable', `payload is not JSON: ${(error as Error).message}`);
     }
-    const parsed = this.event.schema.safeParse(raw);
-    if (!parsed.success) {
-      const issues = fieldIssues(parsed.error);
-      throw new DeadLetter(
-        'schema_invalid',
-        `payload does not match ${this.event.type}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
-        issues,
-      );
-    }
-    return parsed.data as EventData<E>;
+    const type = msg.headers?.has(CE.type) ? msg.headers.get(CE.type) : undefined;
+    const resolved = this.read(type, raw);
+    if (!resolved.ok) throw new DeadLetter(resolved.reason, resolved.message, resolved.issues?.slice());
+    return resolved.data;
   }
 
   private async process(msg: JsMsg): Promise<void> {
