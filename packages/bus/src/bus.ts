@@ -30,6 +30,7 @@ export interface BusOptions {
 }
 
 export interface BusHealth {
+  /** False from a `disconnect` until the next `reconnect`: reconnecting is not connected. */
   connected: boolean;
   server?: string;
   consumers: ConsumerState[];
@@ -40,6 +41,8 @@ export class Bus {
   private readonly subscriptions: Subscription[] = [];
   private readonly publisher: Publisher;
   private closing = false;
+  /** What the connection's status stream last said: up after `reconnect`, down after `disconnect`. */
+  private linkUp = true;
   private readonly observeConsumers: (result: BatchObservableResult) => Promise<void>;
 
   private constructor(
@@ -51,7 +54,7 @@ export class Bus {
     options: BusOptions,
   ) {
     this.publisher = new Publisher({
-      js,
+      nc,
       instruments,
       source: `/${options.name}`,
       timeoutMs: options.publishTimeoutMs ?? 5_000,
@@ -104,6 +107,15 @@ export class Bus {
   private watchStatus(): void {
     void (async () => {
       for await (const status of this.nc.status()) {
+        if (
+          status.type === 'disconnect' ||
+          status.type === 'reconnecting' ||
+          status.type === 'staleConnection'
+        ) {
+          this.linkUp = false;
+        } else if (status.type === 'reconnect') {
+          this.linkUp = true;
+        }
         if (status.type === 'disconnect' || status.type === 'reconnect' || status.type === 'error') {
           this.logger.warn(
             { status: status.type, server: 'server' in status ? status.server : undefined },
@@ -114,10 +126,18 @@ export class Bus {
     })();
   }
 
-  /** Creates, updates, or refuses (StreamConfigConflictError) each stream. */
-  async provision(streams: readonly StreamDefinition[]): Promise<ProvisionResult[]> {
+  /**
+   * Creates, updates, or refuses (StreamConfigConflictError) each stream. `replicas` overrides
+   * the definitions' replica count: 1 on a single server, 3 on a 3-node cluster.
+   */
+  async provision(
+    streams: readonly StreamDefinition[],
+    options: { replicas?: number } = {},
+  ): Promise<ProvisionResult[]> {
     const results: ProvisionResult[] = [];
-    for (const stream of streams) {
+    for (const definition of streams) {
+      const stream =
+        options.replicas === undefined ? definition : { ...definition, replicas: options.replicas };
       const result = await provisionStream(this.jsm, stream);
       if (result.outcome !== 'unchanged') this.logger.info({ ...result }, 'stream provisioned');
       results.push(result);
@@ -156,12 +176,17 @@ export class Bus {
 
   /** For readiness endpoints: connection and consumer state. */
   health(): BusHealth {
-    const connected = !this.closing && !this.nc.isClosed() && this.nc.getServer() !== '';
+    const connected = this.linkUp && !this.closing && !this.nc.isClosed() && this.nc.getServer() !== '';
     return {
       connected,
       server: connected ? this.nc.getServer() : undefined,
       consumers: this.subscriptions.map((s) => s.state()),
     };
+  }
+
+  /** A round trip to the server, in ms: rejects when it does not answer (e.g. while reconnecting). */
+  rtt(): Promise<number> {
+    return this.nc.rtt();
   }
 
   /**
@@ -183,6 +208,7 @@ export class Bus {
         .catch((error: unknown) => this.logger.warn({ err: error }, 'flush before drain failed'));
       await this.nc.drain().catch((error: unknown) => this.logger.warn({ err: error }, 'drain failed'));
     }
+    this.publisher.close();
     this.logger.info({ ms: Date.now() - started }, 'bus closed');
   }
 }

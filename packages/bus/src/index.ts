@@ -24,6 +24,8 @@ export { jsonLogger, silentLogger } from './logger.js';
 export type { OutboxRelayOptions, OutboxStore, PendingEvent } from './outbox.js';
 export { captureTraceContext, OutboxRelay, pendingEvent } from './outbox.js';
 export type { PublishAck, PublishOptions } from './publisher.js';
+export type { BusReadinessCheck } from './readiness.js';
+export { busReadiness } from './readiness.js';
 export type { ProvisionOutcome, ProvisionResult } from './streams.js';
 export { toStreamConfig } from './streams.js';
 export type {

@@ -52,9 +52,13 @@ export interface OutboxRelayOptions {
 }
 
 /**
- * Publishes what an outbox holds: promptly after `notify()` (no polling delay on the happy
- * path), at start and on a timer for leftovers. Each event keeps its id (JetStream dedupe: a
- * duplicate ack counts as published) and continues the trace of the request that wrote it.
+ * Publishes what an outbox holds. Right after a commit, `committed(events)` publishes those
+ * events at once from memory: the after-commit path never reads the store and never waits
+ * behind a sweep. A sweep (at start, on `notify()` and on a timer) reads what is still
+ * pending (leftovers of a crash, or of a failed publish) and publishes a whole batch with
+ * every ack in flight. Each event keeps its id (JetStream dedupe: a duplicate ack counts as
+ * published) and continues the trace of the request that wrote it. Published ids are marked
+ * in coalesced batches, one `markPublished` at a time.
  */
 export class OutboxRelay {
   /** Per subject, every version this outbox may hold, newest first. */
@@ -66,6 +70,11 @@ export class OutboxRelay {
   private again = false;
   private stopped = true;
   private published = 0;
+  /** Ids being published or waiting to be marked: a sweep leaves them alone. */
+  private readonly inFlight = new Set<string>();
+  private readonly fastPublishes = new Set<Promise<void>>();
+  private toMark: string[] = [];
+  private marking?: Promise<void>;
   private readonly backlogGauge = metrics
     .getMeter(INSTRUMENTATION_SCOPE)
     .createObservableGauge('demo.bus.outbox.backlog', {
@@ -105,7 +114,7 @@ export class OutboxRelay {
     this.notify();
   }
 
-  /** Something was written: publish it now. Cheap to call often; runs one pass at a time. */
+  /** Sweep now for whatever is pending. Cheap to call often; runs one sweep at a time. */
   notify(): void {
     if (this.stopped) return;
     if (this.running) {
@@ -129,23 +138,38 @@ export class OutboxRelay {
       process.kill(process.pid, 'SIGKILL');
       return;
     }
-    if (events.length > 0) this.notify();
+    if (this.stopped) return; // the next start's sweep publishes them
+    const fresh = events.filter((e) => !this.inFlight.has(e.id));
+    if (fresh.length === 0) return;
+    const work = this.publishAll(fresh).then((done) => this.mark(done));
+    this.fastPublishes.add(work);
+    void work.finally(() => this.fastPublishes.delete(work));
   }
 
   /** Publishes everything pending now; resolves when the outbox was empty or a pass failed. */
   async flush(): Promise<void> {
-    if (this.running) await this.running;
+    await this.settle();
     await this.drain();
+    await this.marking;
+  }
+
+  /** Waits for the after-commit publishes, their marks and a running sweep. */
+  private async settle(): Promise<void> {
+    await Promise.all([...this.fastPublishes]);
+    if (this.running) await this.running;
+    await this.marking;
   }
 
   private async drain(): Promise<void> {
     do {
       this.again = false;
       try {
-        const batch = await this.options.store.pending(this.batchSize);
-        const done = await this.publishBatch(batch);
-        if (done.length > 0) await this.options.store.markPublished(done);
-        if (batch.length === this.batchSize && done.length === batch.length) this.again = true;
+        const read = await this.options.store.pending(this.batchSize);
+        const batch = read.filter((e) => !this.inFlight.has(e.id));
+        const done = await this.publishAll(batch);
+        await this.mark(done);
+        if (read.length === this.batchSize && done.length === batch.length && batch.length > 0)
+          this.again = true;
       } catch (error) {
         this.options.logger.error({ err: error }, 'outbox relay pass failed; will retry on the next sweep');
         return;
@@ -153,8 +177,12 @@ export class OutboxRelay {
     } while (this.again && !this.stopped);
   }
 
-  private async publishBatch(batch: readonly PendingEvent[]): Promise<string[]> {
-    const done: string[] = [];
+  /**
+   * Publishes a batch with every ack in flight at once. The publishes leave in the batch's
+   * order on one connection, so the stream stores them in that order. Returns the ids acked.
+   */
+  private async publishAll(batch: readonly PendingEvent[]): Promise<string[]> {
+    const sends: Array<Promise<string | undefined>> = [];
     for (const event of batch) {
       const contract = contractOf(this.contracts.get(event.subject), event.data);
       if (!contract) {
@@ -164,32 +192,68 @@ export class OutboxRelay {
         );
         continue;
       }
+      this.inFlight.add(event.id);
       const parent = propagation.extract(ROOT_CONTEXT, event.traceContext, recordGetter);
+      sends.push(
+        this.options.publisher.publish(contract, event.data, { id: event.id, parent }).then(
+          () => {
+            this.published += 1;
+            return event.id;
+          },
+          (error: unknown) => {
+            this.inFlight.delete(event.id);
+            if (error instanceof InvalidEventDataError) {
+              this.options.logger.error(
+                { err: error, eventId: event.id },
+                'outbox row fails its schema; left pending',
+              );
+            } else {
+              this.options.logger.warn(
+                { err: error, eventId: event.id },
+                'outbox publish failed; will retry',
+              );
+            }
+            return undefined;
+          },
+        ),
+      );
+    }
+    const results = await Promise.all(sends);
+    return results.filter((id): id is string => id !== undefined);
+  }
+
+  /** Marks `ids` published, batched with whatever else was acked meanwhile; resolves once they are marked. */
+  private mark(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    this.toMark.push(...ids);
+    if (!this.marking) {
+      this.marking = this.markLoop().finally(() => {
+        this.marking = undefined;
+      });
+    }
+    return this.marking;
+  }
+
+  private async markLoop(): Promise<void> {
+    while (this.toMark.length > 0) {
+      const ids = this.toMark;
+      this.toMark = [];
       try {
-        await this.options.publisher.publish(contract, event.data, { id: event.id, parent });
-        this.published += 1;
-        done.push(event.id);
+        await this.options.store.markPublished(ids);
       } catch (error) {
-        if (error instanceof InvalidEventDataError) {
-          this.options.logger.error(
-            { err: error, eventId: event.id },
-            'outbox row fails its schema; left pending',
-          );
-          continue;
-        }
-        // Keep order per outbox: stop this pass, retry on the next notify or sweep.
-        this.options.logger.warn({ err: error, eventId: event.id }, 'outbox publish failed; will retry');
-        break;
+        // Published but not marked: the next sweep publishes them again, as JetStream duplicates.
+        this.options.logger.warn({ err: error, count: ids.length }, 'marking outbox events published failed');
+      } finally {
+        for (const id of ids) this.inFlight.delete(id);
       }
     }
-    return done;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.backlogGauge.removeCallback(this.observeBacklog);
-    await this.running;
+    await this.settle();
   }
 }
 

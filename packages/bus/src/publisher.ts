@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { JetStreamClient } from '@nats-io/jetstream';
-import { ClosedConnectionError, type MsgHdrs, errors as natsErrors, RequestError } from '@nats-io/nats-core';
+import {
+  ClosedConnectionError,
+  type MsgHdrs,
+  type NatsConnection,
+  errors as natsErrors,
+  RequestError,
+} from '@nats-io/nats-core';
 import {
   type Context,
   context,
@@ -11,6 +16,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { z } from 'zod';
+import { AckPipeline } from './ack-pipeline.js';
 import type { EventContract, EventData } from './contract.js';
 import {
   BusError,
@@ -21,7 +27,7 @@ import {
   PublishTimeoutError,
 } from './errors.js';
 import { ATTR, attributeCache, type Instruments, MESSAGING_SYSTEM, memo } from './instruments.js';
-import { cloudEventHeaders, headerSetter } from './wire.js';
+import { cloudEventHeaders, headerSetter, MSG_ID } from './wire.js';
 
 export interface PublishOptions {
   /** Event id: `ce-id` and `Nats-Msg-Id` (JetStream drops a second message with the same id). Default: a new UUID. */
@@ -77,14 +83,19 @@ export function publishError(error: unknown, subject: string, timeoutMs: number)
 }
 
 export interface PublisherDeps {
-  js: JetStreamClient;
+  /** The connection every publish and every ack travels on. */
+  nc: NatsConnection;
   instruments: Instruments;
   source: string;
   timeoutMs: number;
   isClosed: () => boolean;
 }
 
-/** Validates, stamps CloudEvents and trace headers, publishes, and waits for the JetStream ack. */
+/**
+ * Validates, stamps CloudEvents and trace headers, publishes, and waits for the JetStream ack.
+ * Publishes are pipelined: callers may start many without awaiting each, and they share one
+ * ack subscription and one timer (see `AckPipeline`); each still gets its own ack or error.
+ */
 export class Publisher {
   private readonly attributes = attributeCache((subject: string) => ({
     [ATTR.system]: MESSAGING_SYSTEM,
@@ -95,7 +106,21 @@ export class Publisher {
 
   private readonly spanNames = memo((subject: string) => `send ${subject}`);
 
-  constructor(private readonly deps: PublisherDeps) {}
+  private readonly acks: AckPipeline;
+
+  constructor(private readonly deps: PublisherDeps) {
+    this.acks = new AckPipeline(deps.nc);
+  }
+
+  /** Publishes waiting for their ack. */
+  get inFlight(): number {
+    return this.acks.inFlight;
+  }
+
+  /** Fails publishes still waiting (after the connection drained, nothing more will arrive). */
+  close(): void {
+    this.acks.close();
+  }
 
   /** Not `async` itself (one promise less per message); failures still arrive as rejections. */
   publish<E extends EventContract>(
@@ -132,12 +157,13 @@ export class Publisher {
       },
       options.headers,
     );
+    headers.set(MSG_ID, id);
     // Without a valid span (no tracing configured) only what the parent carries is propagated.
     const carrierContext = isSpanContextValid(span.spanContext()) ? trace.setSpan(parent, span) : parent;
     propagation.inject(carrierContext, headers, headerSetter);
     const started = performance.now();
     try {
-      const ack = await this.deps.js.publish(subject, body, { msgID: id, headers, timeout: timeoutMs });
+      const ack = await this.acks.publish(subject, body, headers, timeoutMs);
       sent.add(1, attributes);
       operationDuration.record((performance.now() - started) / 1000, attributes);
       if (span.isRecording()) {

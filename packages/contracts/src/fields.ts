@@ -50,8 +50,11 @@ export const quotedOrderLine = orderLine.extend({
     .describe('Unit price quoted to the customer; null: none quoted, the catalogue price applies'),
 });
 
-/** Why inventory refused to reserve an order (`inventory.rejected`, carried on by `orders.rejected`). */
-export const stockRejectionReason = z.enum(['insufficient_stock', 'unknown_sku']);
+/**
+ * Why inventory refused to reserve an order (`inventory.rejected`, carried on by `orders.rejected`).
+ * `total_too_large`: the order's total would exceed what a reservation can record (999,999,999,999.99).
+ */
+export const stockRejectionReason = z.enum(['insufficient_stock', 'unknown_sku', 'total_too_large']);
 
 /** Why an order was cancelled. */
 export const orderCancellationReason = z.enum(['user_deleted']);

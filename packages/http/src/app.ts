@@ -9,6 +9,7 @@ import type { HttpLogger } from './logger.js';
 import { type FieldError, HttpProblem, ProblemType } from './problem.js';
 import type { HttpMethod, RawQuery, Route, RouteResult } from './route.js';
 import { tagRoute } from './route-tag.js';
+import { isDependencyUnavailable } from './waits.js';
 
 export interface AppOptions {
   routes: readonly Route[];
@@ -19,6 +20,18 @@ export interface AppOptions {
   readinessTimeoutMs?: number;
   /** Largest JSON body accepted, in bytes, unless a route says otherwise (default 1 MiB). */
   bodyLimit?: number;
+  /**
+   * A request whose handler has not answered in this time gets a 503 problem with `Retry-After`,
+   * and its handler's `signal` is aborted (default 30 s).
+   */
+  requestTimeoutMs?: number;
+  /** `Retry-After` (seconds) of a 503 for a busy or unreachable dependency or a timeout (default 1). */
+  retryAfterSeconds?: number;
+  /**
+   * Served on `GET /metrics` (Prometheus text format), e.g. `@demo/telemetry`'s `metricsText`
+   * and `METRICS_CONTENT_TYPE`. Without it, `/metrics` is an unknown route.
+   */
+  metrics?: { text: () => Promise<string>; contentType: string };
 }
 
 /** The request handler of a service: give it to `createHttpServer`, or call `handle` yourself. */
@@ -27,7 +40,13 @@ export interface HttpApp {
 }
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
-const PROBE_PATHS = new Set(['/health', '/ready']);
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** Raised when a handler outlives the request timeout. */
+class RequestTimeout extends Error {
+  override readonly name = 'RequestTimeout';
+}
+const PROBE_PATHS = new Set(['/health', '/ready', '/metrics']);
 const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 
 function requestIdOf(req: IncomingMessage): string {
@@ -81,6 +100,16 @@ function send(res: ServerResponse, result: RouteResult, contentType: string): vo
 export function createApp(options: AppOptions): HttpApp {
   const router = FindMyWay();
   const defaultBodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const retryAfter = String(options.retryAfterSeconds ?? 1);
+  const unavailable = (detail: string, cause: unknown) =>
+    new HttpProblem(503, {
+      type: ProblemType.unavailable,
+      title: 'Service unavailable',
+      detail,
+      headers: { 'retry-after': retryAfter },
+      cause,
+    });
   const routes: Route[] = [
     healthRoute(),
     readyRoute(options.readiness ?? [], options.readinessTimeoutMs ?? 2000),
@@ -166,11 +195,16 @@ export function createApp(options: AppOptions): HttpApp {
     }
 
     const fail = (error: unknown) => {
-      const problem =
-        error instanceof HttpProblem
-          ? error
-          : new HttpProblem(500, { detail: 'An unexpected error occurred.' });
-      if (!(error instanceof HttpProblem)) {
+      let problem: HttpProblem;
+      if (error instanceof HttpProblem) problem = error;
+      else if (error instanceof RequestTimeout) {
+        log.warn({ method, route: template, timeoutMs: requestTimeoutMs }, 'request timed out');
+        problem = unavailable(`The request took longer than ${requestTimeoutMs} ms.`, error);
+      } else if (isDependencyUnavailable(error)) {
+        log.warn({ err: error, method, route: template }, 'a dependency is busy or unreachable');
+        problem = unavailable('A dependency is busy or unreachable; try again shortly.', error);
+      } else problem = new HttpProblem(500, { detail: 'An unexpected error occurred.' });
+      if (!(error instanceof HttpProblem) && problem.status === 500) {
         log.error({ err: error, method, route: template }, 'unhandled error in route handler');
         const span = trace.getActiveSpan();
         span?.recordException(error instanceof Error ? error : String(error));
@@ -197,6 +231,18 @@ export function createApp(options: AppOptions): HttpApp {
       }
     };
 
+    const metrics = options.metrics;
+    if (metrics !== undefined && path === '/metrics' && (method === 'GET' || method === 'HEAD')) {
+      metrics.text().then((text) => {
+        res.statusCode = 200;
+        res.setHeader('content-type', metrics.contentType);
+        res.setHeader('content-length', Buffer.byteLength(text));
+        res.setHeader('cache-control', 'no-store');
+        res.end(method === 'HEAD' ? undefined : text);
+      }, fail);
+      return;
+    }
+
     try {
       const match = lookup(method, url);
       if (match === undefined) {
@@ -211,13 +257,27 @@ export function createApp(options: AppOptions): HttpApp {
       }
       template = match.route.path;
       tagRoute(method, template);
-      run(match.route, match.params, req, search, requestId, log, aborter.signal).then((result) => {
-        try {
-          send(res, result, 'application/json; charset=utf-8');
-        } catch (error) {
-          fail(error);
-        }
-      }, fail);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const timeout = new RequestTimeout(`no answer in ${requestTimeoutMs} ms`);
+          aborter.abort(timeout);
+          reject(timeout);
+        }, requestTimeoutMs);
+        timer.unref();
+      });
+      const handled = run(match.route, match.params, req, search, requestId, log, aborter.signal);
+      // A handler that fails after the timeout answered must not become an unhandled rejection.
+      handled.catch(() => {});
+      Promise.race([handled, deadline])
+        .finally(() => clearTimeout(timer))
+        .then((result) => {
+          try {
+            send(res, result, 'application/json; charset=utf-8');
+          } catch (error) {
+            fail(error);
+          }
+        }, fail);
     } catch (error) {
       fail(error);
     }

@@ -4,12 +4,18 @@ import { type Route, route } from './route.js';
 export interface ReadinessCheck {
   name: string;
   check: () => Promise<void>;
+  /**
+   * Whether the service cannot serve without it (default true). A failing non-critical check
+   * (a bus whose writes an outbox absorbs) reports the service `degraded` but keeps it in service.
+   */
+  critical?: boolean;
 }
 
 export type CheckState = 'ok' | 'failed' | 'timeout';
 
 export interface ReadinessReport {
-  status: 'ok' | 'unavailable';
+  /** `ok`: every check passed; `degraded`: only non-critical ones failed (200); `unavailable`: 503. */
+  status: 'ok' | 'degraded' | 'unavailable';
   checks: Record<string, { status: CheckState; durationMs: number }>;
 }
 
@@ -46,7 +52,10 @@ async function runCheck(
   }
 }
 
-/** `GET /ready`: every check in parallel, each bounded by `timeoutMs`; 503 when any fails. */
+/**
+ * `GET /ready`: every check in parallel, each bounded by `timeoutMs`; 503 when a critical check
+ * fails, 200 `degraded` when only non-critical ones do.
+ */
 export function readyRoute(checks: readonly ReadinessCheck[], timeoutMs: number): Route {
   const names = new Set<string>();
   for (const { name } of checks) {
@@ -65,15 +74,18 @@ export function readyRoute(checks: readonly ReadinessCheck[], timeoutMs: number)
           if (result.state !== 'ok') {
             log.warn({ err: result.error, check: check.name, state: result.state }, 'readiness check failed');
           }
-          return [check.name, { status: result.state, durationMs }] as const;
+          return { check, entry: [check.name, { status: result.state, durationMs }] as const };
         }),
       );
-      const ok = results.every(([, r]) => r.status === 'ok');
-      const body: ReadinessReport = {
-        status: ok ? 'ok' : 'unavailable',
-        checks: Object.fromEntries(results),
-      };
-      return { status: ok ? 200 : 503, body, headers: noStore };
+      const failed = results.filter(({ entry }) => entry[1].status !== 'ok');
+      const status: ReadinessReport['status'] =
+        failed.length === 0
+          ? 'ok'
+          : failed.every(({ check }) => check.critical === false)
+            ? 'degraded'
+            : 'unavailable';
+      const body: ReadinessReport = { status, checks: Object.fromEntries(results.map((r) => r.entry)) };
+      return { status: status === 'unavailable' ? 503 : 200, body, headers: noStore };
     },
   });
 }

@@ -1,6 +1,7 @@
 export type { AppOptions, HttpApp } from './app.js';
 export { createApp } from './app.js';
 export type { CheckState, ReadinessCheck, ReadinessReport } from './health.js';
+export { CANONICAL_UUID, INT32_MAX, input, isStorableText } from './input.js';
 export type { HttpLogger } from './logger.js';
 export type { KeysetPosition } from './pagination.js';
 export { decodeCursor, encodeCursor, pageQuery, toPage } from './pagination.js';
@@ -21,3 +22,12 @@ export type { CloseResult, HttpServer } from './server.js';
 export { createHttpServer } from './server.js';
 export type { GracefulShutdown, GracefulShutdownOptions, ShutdownStep } from './shutdown.js';
 export { gracefulShutdown } from './shutdown.js';
+export type { MongoWaits, PostgresWaits } from './waits.js';
+export {
+  httpWaitsEnv,
+  isDependencyUnavailable,
+  mongoClientOptions,
+  mongoWaitsEnv,
+  postgresPoolOptions,
+  postgresWaitsEnv,
+} from './waits.js';

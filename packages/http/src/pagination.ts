@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CANONICAL_UUID, queryInt } from './input.js';
 
 /**
  * Keyset pagination for lists ordered by (createdAt, id). The cursor is opaque to clients:
@@ -9,7 +10,9 @@ export interface KeysetPosition {
   id: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Keys this API issues are creation times: a cursor outside these years is not one of them. */
+const FIRST_YEAR = 1970;
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 export function encodeCursor(position: KeysetPosition): string {
   return Buffer.from(JSON.stringify([position.createdAt.toISOString(), position.id])).toString('base64url');
@@ -25,7 +28,10 @@ export function decodeCursor(value: string): KeysetPosition | undefined {
   }
   if (!Array.isArray(decoded) || decoded.length !== 2) return undefined;
   const [at, id] = decoded as unknown[];
-  if (typeof at !== 'string' || typeof id !== 'string' || !UUID.test(id)) return undefined;
+  if (typeof at !== 'string' || typeof id !== 'string' || !CANONICAL_UUID.test(id)) return undefined;
+  // Four-digit years only (no `+275760`, `-271821`), none before 1970 (no year 0000, which
+  // PostgreSQL cannot store): what `toISOString()` of a creation time gives.
+  if (!ISO_INSTANT.test(at) || Number(at.slice(0, 4)) < FIRST_YEAR) return undefined;
   const createdAt = new Date(at);
   if (Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== at) return undefined;
   return { createdAt, id };
@@ -43,7 +49,7 @@ export function toPage<T extends KeysetPosition>(
 
 /** The query of a list endpoint: `limit` (1..100, default 20) and a decoded `cursor`; `.extend()` it with filters. */
 export const pageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: queryInt({ min: 1, max: 100, default: 20 }),
   cursor: z
     .string()
     .transform((value, ctx) => {

@@ -36,6 +36,8 @@ export interface HttpProblemOptions {
 export const ProblemType = {
   validation: 'urn:problem-type:validation-error',
   malformedJson: 'urn:problem-type:malformed-json',
+  /** A 503: a dependency is busy or away, or the request timed out; `Retry-After` says when to retry. */
+  unavailable: 'urn:problem-type:service-unavailable',
 } as const;
 
 /**

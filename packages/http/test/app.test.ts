@@ -392,6 +392,40 @@ describe('health and readiness', () => {
     }
   });
 
+  it('a failing non-critical check reports degraded and stays 200; a critical one still makes it 503', async () => {
+    const down = () => Promise.reject(new Error('not connected'));
+    const degraded = await start({
+      routes: [],
+      logger: memoryLogger(),
+      readiness: [
+        { name: 'postgres', check: async () => {} },
+        { name: 'nats', critical: false, check: down },
+      ],
+    });
+    const unavailable = await start({
+      routes: [],
+      logger: memoryLogger(),
+      readiness: [
+        { name: 'postgres', check: down },
+        { name: 'nats', critical: false, check: down },
+      ],
+    });
+    try {
+      const res = await request(`${degraded.url}/ready`);
+      expect(res.statusCode).toBe(200);
+      expect(await res.body.json()).toMatchObject({
+        status: 'degraded',
+        checks: { postgres: { status: 'ok' }, nats: { status: 'failed' } },
+      });
+      const both = await request(`${unavailable.url}/ready`);
+      expect(both.statusCode).toBe(503);
+      expect(await both.body.json()).toMatchObject({ status: 'unavailable' });
+    } finally {
+      await degraded.http.close();
+      await unavailable.http.close();
+    }
+  });
+
   it('refuses two checks with one name', async () => {
     const check = async () => {};
     await expect(
@@ -411,5 +445,85 @@ describe('logger', () => {
   it('a pino logger fits the logger shape', () => {
     const logger: HttpLogger = pino({ level: 'silent' });
     expect(logger.child({ request_id: 'x' })).toBeDefined();
+  });
+});
+
+describe('bounded waiting', () => {
+  it('answers 503 problem+json with Retry-After when a handler outlives the request timeout, and aborts its signal', async () => {
+    let aborted: unknown;
+    const slow = await start({
+      routes: [
+        route({
+          method: 'GET',
+          path: '/slow',
+          handler: ({ signal }) =>
+            new Promise((resolve) => {
+              signal.addEventListener('abort', () => {
+                aborted = signal.reason;
+                resolve({ status: 200, body: { late: true } });
+              });
+            }),
+        }),
+      ],
+      logger: memoryLogger(),
+      requestTimeoutMs: 150,
+      retryAfterSeconds: 2,
+    });
+    try {
+      const started = Date.now();
+      const res = await request(`${slow.url}/slow`);
+      expect(Date.now() - started).toBeLessThan(1_500);
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('2');
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(await res.body.json()).toMatchObject({
+        status: 503,
+        type: 'urn:problem-type:service-unavailable',
+      });
+      expect(aborted).toBeInstanceOf(Error);
+    } finally {
+      await slow.http.close();
+    }
+  });
+
+  it('answers 503 with Retry-After, not 500, when a dependency is busy or away', async () => {
+    const busy = await start({
+      routes: [
+        route({
+          method: 'GET',
+          path: '/pool',
+          handler: () => Promise.reject(new Error('timeout exceeded when trying to connect')),
+        }),
+        route({
+          method: 'GET',
+          path: '/wrapped',
+          handler: () => {
+            const driver = Object.assign(new Error('canceling statement due to statement timeout'), {
+              code: '57014',
+            });
+            throw new Error('Failed query: select 1', { cause: driver });
+          },
+        }),
+        route({
+          method: 'GET',
+          path: '/bug',
+          handler: () => Promise.reject(new TypeError('x is undefined')),
+        }),
+      ],
+      logger: memoryLogger(),
+    });
+    try {
+      for (const path of ['/pool', '/wrapped']) {
+        const res = await request(`${busy.url}${path}`);
+        expect(res.statusCode, path).toBe(503);
+        expect(res.headers['retry-after']).toBe('1');
+        await res.body.dump();
+      }
+      const bug = await request(`${busy.url}/bug`);
+      expect(bug.statusCode).toBe(500);
+      await bug.body.dump();
+    } finally {
+      await busy.http.close();
+    }
   });
 });

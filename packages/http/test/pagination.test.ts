@@ -16,6 +16,19 @@ describe('keyset pagination', () => {
     ['a bad id', Buffer.from(JSON.stringify([now.toISOString(), '42'])).toString('base64url')],
     ['a bad time', Buffer.from(JSON.stringify(['yesterday', id])).toString('base64url')],
     ['an empty string', ''],
+    ['year 0000', Buffer.from(JSON.stringify(['0000-01-01T00:00:00.000Z', id])).toString('base64url')],
+    [
+      'an expanded year',
+      Buffer.from(JSON.stringify(['+275760-09-13T00:00:00.000Z', id])).toString('base64url'),
+    ],
+    [
+      'a negative year',
+      Buffer.from(JSON.stringify(['-271821-04-20T00:00:00.000Z', id])).toString('base64url'),
+    ],
+    [
+      'an upper-case id',
+      Buffer.from(JSON.stringify([now.toISOString(), id.toUpperCase()])).toString('base64url'),
+    ],
   ])('refuses %s', (_, value) => {
     expect(decodeCursor(value)).toBeUndefined();
   });

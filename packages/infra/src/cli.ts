@@ -1,5 +1,5 @@
 /**
- * npm run infra -- install [component...] | up | down | status
+ * npm run infra -- install [component...] | up [--cluster] [--sync-interval=always] | down | status
  *
  * Local servers for development on a machine without Docker: pinned binaries built once
  * into the cache, started on loopback with data under .infra/ (git-ignored).
@@ -7,6 +7,7 @@
 
 import { createDatabases } from './databases.js';
 import { type Component, ensureInstalled, install } from './install.js';
+import { parseSyncInterval, type SyncInterval } from './local/nats-config.js';
 import type { ServerRecord } from './local/types.js';
 import { binaries, cacheDir, stateDir } from './paths.js';
 import { probeHttp, probeMongo, probeNats, probePostgres } from './probes.js';
@@ -63,6 +64,18 @@ async function status(): Promise<number> {
   return healthy ? 0 : 1;
 }
 
+/** `up --cluster` (3 JetStream nodes on 4222-4224) and `--sync-interval=always` (or NATS_SYNC_INTERVAL). */
+function natsFlags(args: readonly string[]): { natsCluster: boolean; natsSyncInterval?: SyncInterval } {
+  const unknown = args.filter((a) => a !== '--cluster' && !a.startsWith('--sync-interval='));
+  if (unknown.length > 0) throw new Error(`unknown option(s) for up: ${unknown.join(' ')}`);
+  const sync =
+    args.find((a) => a.startsWith('--sync-interval='))?.split('=', 2)[1] ?? process.env.NATS_SYNC_INTERVAL;
+  return {
+    natsCluster: args.includes('--cluster'),
+    natsSyncInterval: sync ? parseSyncInterval(sync) : undefined,
+  };
+}
+
 async function main(): Promise<number> {
   const [command = 'status', ...rest] = process.argv.slice(2);
   switch (command) {
@@ -89,7 +102,12 @@ async function main(): Promise<number> {
         return 0;
       }
       await ensureInstalled(['nats-server', 'nats', 'ferretdb', 'otelcol']);
-      const stack = await startStack({ dir: stateDir, ports: DEFAULT_PORTS, overlay: 'local' });
+      const stack = await startStack({
+        dir: stateDir,
+        ports: DEFAULT_PORTS,
+        overlay: 'local',
+        ...natsFlags(rest),
+      });
       await createDatabases(stackEnv(stack).DATABASE_URL ?? '', SERVICE_DATABASES);
       console.log(`local servers started (data and logs in ${stateDir}):`);
       await status();
@@ -115,7 +133,9 @@ async function main(): Promise<number> {
       return 0;
     }
     default:
-      console.error('usage: npm run infra -- install [component...] | up | down | status | env');
+      console.error(
+        'usage: npm run infra -- install [component...] | up [--cluster] [--sync-interval=always] | down | status | env',
+      );
       return 2;
   }
 }

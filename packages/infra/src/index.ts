@@ -1,7 +1,17 @@
+export { createDatabases } from './databases.js';
 export type { Component } from './install.js';
 export { ensureInstalled, install, missingComponents } from './install.js';
+export type { CollectorBackends, CollectorOptions } from './local/collector.js';
+export { startCollector } from './local/collector.js';
+export { startFerretDb } from './local/ferretdb.js';
+export type { NatsLaunchOptions } from './local/nats.js';
 export { startNats } from './local/nats.js';
-export type { ServerRecord } from './local/types.js';
+export type { NatsCluster, NatsClusterOptions, NatsNode } from './local/nats-cluster.js';
+export { startNatsCluster } from './local/nats-cluster.js';
+export type { NatsNodeConfig, SyncInterval } from './local/nats-config.js';
+export { parseSyncInterval, renderNatsConfig } from './local/nats-config.js';
+export { POSTGRES_PASSWORD, startPostgres } from './local/postgres.js';
+export type { LaunchOptions, ServerRecord } from './local/types.js';
 export type { OtlpSink } from './otlp-sink.js';
 export { startOtlpSink } from './otlp-sink.js';
 export type {

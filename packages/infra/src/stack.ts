@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { startCollector } from './local/collector.js';
 import { startFerretDb } from './local/ferretdb.js';
 import { startNats } from './local/nats.js';
+import { startNatsCluster } from './local/nats-cluster.js';
+import type { SyncInterval } from './local/nats-config.js';
 import { startPostgres } from './local/postgres.js';
 import type { ServerRecord } from './local/types.js';
 import { freePort } from './ports.js';
@@ -24,6 +26,10 @@ export interface StackOptions {
   ports: StackPorts | 'ephemeral';
   overlay: 'local' | 'test';
   sinkUrl?: string;
+  /** NATS as a 3-node JetStream cluster (client ports `nats`, `nats`+1, `nats`+2 when fixed). */
+  natsCluster?: boolean;
+  /** JetStream fsync policy of every NATS node (`always`: fsync before each acknowledgement). */
+  natsSyncInterval?: SyncInterval;
 }
 
 export interface Stack {
@@ -54,7 +60,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   chmodSync(options.dir, 0o755);
   const ports = await resolvePorts(options.ports);
   const results = await Promise.allSettled([
-    startNats({ dir: join(options.dir, 'nats'), port: ports.nats }),
+    startNatsServers(options, ports),
     startPostgres({ dir: join(options.dir, 'postgres'), port: ports.postgres }),
     startFerretDb({ dir: join(options.dir, 'ferretdb'), port: ports.mongodb }),
     startCollector({
@@ -66,7 +72,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   ]);
   const stack: Stack = {
     dir: options.dir,
-    servers: results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])),
+    servers: results.flatMap((r) => (r.status === 'fulfilled' ? [r.value].flat() : [])),
   };
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (failures.length > 0) {
@@ -76,6 +82,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
   writeFileSync(stateFile(options.dir), JSON.stringify(stack, null, 2));
   return stack;
+}
+
+async function startNatsServers(options: StackOptions, ports: StackPorts): Promise<ServerRecord[]> {
+  const dir = join(options.dir, 'nats');
+  if (!options.natsCluster)
+    return [await startNats({ dir, port: ports.nats, syncInterval: options.natsSyncInterval })];
+  const cluster = await startNatsCluster({
+    dir,
+    clientPorts: options.ports === 'ephemeral' ? undefined : [ports.nats, ports.nats + 1, ports.nats + 2],
+    syncInterval: options.natsSyncInterval,
+  });
+  return cluster.records();
 }
 
 export async function stopStack(stack: Stack): Promise<void> {
@@ -94,7 +112,12 @@ export function running(server: ServerRecord): boolean {
 
 /** Connection settings of a stack, as the services and tests read them from the environment. */
 export function stackEnv(stack: Stack): Record<string, string> {
-  const url = (name: ServerRecord['name']) => stack.servers.find((s) => s.name === name)?.url ?? '';
+  // Every NATS node of a cluster: clients fail over to the others.
+  const url = (name: ServerRecord['name']) =>
+    stack.servers
+      .filter((s) => s.name === name)
+      .map((s) => s.url)
+      .join(',');
   return {
     NATS_URL: url('nats'),
     DATABASE_URL: url('postgres'),

@@ -19,6 +19,15 @@ export interface BusinessCounter<A extends Attributes = Attributes> {
   add(value?: number, attributes?: A): void;
 }
 
+export interface HistogramOptions extends InstrumentOptions {
+  /** Bucket boundaries (in `unit`): where an objective's threshold must be one of them. */
+  buckets?: readonly number[];
+}
+
+export interface BusinessHistogram<A extends Attributes = Attributes> {
+  record(value: number, attributes?: A): void;
+}
+
 export interface GaugeObservation<A extends Attributes = Attributes> {
   value: number;
   attributes?: A;
@@ -40,6 +49,22 @@ export function counter<A extends Attributes = Attributes>(
 ): BusinessCounter<A> {
   const instrument = meter().createCounter<A>(name, options);
   return { add: (value = 1, attributes) => instrument.add(value, attributes) };
+}
+
+/**
+ * A histogram: `histogram('demo.order.saga.duration', { unit: 's' })` →
+ * `demo_order_saga_duration_seconds_bucket` and friends.
+ */
+export function histogram<A extends Attributes = Attributes>(
+  name: string,
+  options: HistogramOptions = {},
+): BusinessHistogram<A> {
+  const { buckets, ...rest } = options;
+  const instrument = meter().createHistogram<A>(name, {
+    ...rest,
+    ...(buckets ? { advice: { explicitBucketBoundaries: [...buckets] } } : {}),
+  });
+  return { record: (value, attributes) => instrument.record(value, attributes) };
 }
 
 /**

@@ -35,6 +35,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { installDiagnostics, watchExports } from './diagnostics.js';
 import { defaultSemconvStability, protocolOf, readEnv, type TelemetryEnv } from './env.js';
+import { toPrometheusText } from './prometheus.js';
 
 /** Paths that health probes and scrapers hit every few seconds: no spans, no request metrics. */
 const NOISY_PATHS = new Set(['/health', '/ready', '/healthz', '/livez', '/readyz', '/metrics']);
@@ -46,13 +47,15 @@ interface TelemetryState {
   sdk: NodeSDK | undefined;
   shutdown: Promise<void> | undefined;
   prometheus: PrometheusExporter | undefined;
+  /** The reader behind `metricsText()` (each service's own `GET /metrics`). */
+  scrape: PrometheusExporter | undefined;
 }
 
 // Kept on globalThis so that two copies of this module (source and build) share one SDK.
 const STATE_KEY = Symbol.for('@demo/telemetry.state');
 const globals = globalThis as { [STATE_KEY]?: TelemetryState };
 function state(): TelemetryState {
-  globals[STATE_KEY] ??= { sdk: undefined, shutdown: undefined, prometheus: undefined };
+  globals[STATE_KEY] ??= { sdk: undefined, shutdown: undefined, prometheus: undefined, scrape: undefined };
   return globals[STATE_KEY];
 }
 
@@ -100,6 +103,9 @@ function metricReaders(env: TelemetryEnv, st: TelemetryState): IMetricReader[] {
     });
     readers.push(st.prometheus);
   }
+  // GET /metrics on the service's own port reads this one (no server of its own).
+  st.scrape = new PrometheusExporter({ preventServerStart: true });
+  readers.push(st.scrape);
   return readers;
 }
 
@@ -193,6 +199,26 @@ export function startTelemetry(): TelemetryStatus {
   st.sdk = sdk;
   return telemetryStatus();
 }
+
+/**
+ * The metrics of this process in the Prometheus text format, named as Prometheus names them when
+ * they arrive over OTLP (`http_server_request_duration_seconds_bucket`, `demo_orders_total`), with
+ * `service_name` on every series: what a service answers on `GET /metrics`. Before the SDK
+ * started (or with OTEL_SDK_DISABLED=true) the text says so and holds no series.
+ */
+export async function metricsText(): Promise<string> {
+  const reader = state().scrape;
+  if (!reader) return '# the OpenTelemetry SDK is not started: no metrics\n';
+  const { resourceMetrics, errors } = await reader.collect();
+  for (const error of errors) diag.warn('telemetry: a metric callback failed during a scrape:', error);
+  return toPrometheusText(resourceMetrics);
+}
+
+/** The content type of `metricsText()`. */
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** `GET /metrics` for `@demo/http`'s `createApp({ metrics: prometheusMetrics })`. */
+export const prometheusMetrics = { text: metricsText, contentType: METRICS_CONTENT_TYPE } as const;
 
 export function telemetryStatus(): TelemetryStatus {
   const st = state();

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { binaries, ensureInstalled, repoRoot } from '@demo/infra';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readEnv as readTelemetryEnv } from '../src/env.js';
 import { dashboardQueries, dashboardsDir } from './dashboards.js';
 import { metricNamesIn } from './prometheus.js';
 
@@ -46,6 +47,29 @@ describe('otel/ configuration', () => {
   it('promtool accepts prometheus.yml and its rules', async () => {
     expect(await check(binaries().promtool, ['check', 'config', 'prometheus.yml'])).toMatch(/SUCCESS/);
     expect(await check(binaries().promtool, ['check', 'rules', 'rules.yml'])).toMatch(/SUCCESS/);
+  });
+
+  it('every alert has a unit test, and promtool test rules passes them all', async () => {
+    const alerts = [...readFileSync(join(otel, 'rules.yml'), 'utf8').matchAll(/^\s*- alert: (\w+)/gm)].map(
+      (m) => m[1],
+    );
+    const tested = new Set(
+      [...readFileSync(join(otel, 'rules.test.yml'), 'utf8').matchAll(/alertname: (\w+)/g)].map((m) => m[1]),
+    );
+    expect(alerts.length).toBeGreaterThanOrEqual(8);
+    expect(alerts.filter((a) => !tested.has(a))).toEqual([]);
+    expect(await check(binaries().promtool, ['test', 'rules', 'rules.test.yml'])).toMatch(/SUCCESS/);
+  });
+
+  it('the services export metrics as often as the Grafana datasource expects (timeInterval)', () => {
+    const datasources = readFileSync(
+      join(otel, 'grafana', 'provisioning', 'datasources', 'datasources.yaml'),
+      'utf8',
+    );
+    const timeInterval = datasources.match(/timeInterval: (\d+)s/)?.[1];
+    expect(timeInterval).toBeDefined();
+    expect(readTelemetryEnv({}).OTEL_METRIC_EXPORT_INTERVAL).toBe(Number(timeInterval) * 1000);
+    expect(readFileSync(join(otel, 'prometheus.yml'), 'utf8')).toContain(`scrape_interval: ${timeInterval}s`);
   });
 
   it('every dashboard parses, has a unique uid and uses the provisioned Prometheus datasource', () => {

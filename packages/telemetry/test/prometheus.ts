@@ -6,6 +6,8 @@ import { binaries, ensureInstalled, freePort, probeHttp, repoRoot, waitUntil } f
 
 export interface TestPrometheus {
   url: string;
+  /** A temporary folder of its own (data), removed by `stop()`: room for a test's other logs. */
+  dir: string;
   stop(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function startPrometheus(): Promise<TestPrometheus> {
   await waitUntil(`Prometheus ready on ${url}`, () => probeHttp(`${url}/-/ready`));
   return {
     url,
+    dir,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -1,3 +1,4 @@
+import { httpWaitsEnv, mongoWaitsEnv, postgresWaitsEnv } from '@demo/http';
 import { z } from 'zod';
 
 /**
@@ -19,11 +20,17 @@ const url = (name: string, protocols: RegExp) =>
 const schema = z.object({
   PORT: z.preprocess(blank, z.coerce.number().int().min(0).max(65_535).default(8002)),
   NATS_URL: required('NATS_URL'),
+  /** Replicas of every stream this service provisions: 1 on one server, 3 on a 3-node cluster. */
+  NATS_STREAM_REPLICAS: z.preprocess(blank, z.coerce.number().int().min(1).max(5).default(1)),
   LOG_LEVEL: z.preprocess(
     blank,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
   DATABASE_URL: url('DATABASE_URL', /^postgres(ql)?$/),
+  ...httpWaitsEnv,
+  // The pool serves 8 concurrent reservations, the read model, the relay and HTTP.
+  ...postgresWaitsEnv({ poolMax: 16 }),
+  ...mongoWaitsEnv,
   MONGODB_URL: url('MONGODB_URL', /^mongodb(\+srv)?$/),
   MONGODB_DATABASE: z.preprocess(
     blank,

@@ -8,7 +8,7 @@ import {
   streams,
 } from '@demo/contracts';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
-import { createLogger, type Logger, shutdownTelemetry } from '@demo/telemetry';
+import { createLogger, type Logger, prometheusMetrics, shutdownTelemetry } from '@demo/telemetry';
 import { connectPostgres } from './db/client.js';
 import { InventoryRepository } from './db/inventory-repository.js';
 import { runMigrations } from './db/migrate.js';
@@ -30,17 +30,19 @@ const CONSUMERS = 3;
 async function main(logger: Logger): Promise<void> {
   const env = readEnv();
 
-  const postgres = connectPostgres(env.DATABASE_URL, (err) =>
-    logger.error({ err }, 'idle PostgreSQL client error'),
+  const postgres = connectPostgres(
+    env.DATABASE_URL,
+    (err) => logger.error({ err }, 'idle PostgreSQL client error'),
+    env,
   );
   await runMigrations(postgres.pool);
   logger.info({}, 'PostgreSQL migrations applied');
-  const mongo = await connectMongo(env.MONGODB_URL, env.MONGODB_DATABASE);
+  const mongo = await connectMongo(env.MONGODB_URL, env.MONGODB_DATABASE, env);
   const stockLevels = new StockLevelRepository(mongo.db, env.LOW_STOCK_THRESHOLD);
   await stockLevels.ensureIndexes();
 
-  const bus = await Bus.connect({ name: SERVICE, servers: env.NATS_URL, logger });
-  await bus.provision(streams);
+  const bus = await Bus.connect({ name: SERVICE, servers: env.NATS_URL.split(','), logger });
+  await bus.provision(streams, { replicas: env.NATS_STREAM_REPLICAS });
 
   const relay = new OutboxRelay({
     publisher: bus,
@@ -64,6 +66,8 @@ async function main(logger: Logger): Promise<void> {
       routes: [...inventoryRoutes(items), ...stockLevelRoutes(stockLevels)],
       logger,
       readiness: readinessChecks({ pool: postgres.pool, mongo: mongo.db, bus, consumers: CONSUMERS }),
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      metrics: prometheusMetrics,
     }),
   );
   const address = await http.listen(env.PORT);

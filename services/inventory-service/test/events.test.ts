@@ -165,6 +165,37 @@ describe('inventory-service events', () => {
     });
   });
 
+  describe('orders.created whose total a reservation cannot record', () => {
+    it('refuses it once with total_too_large (no failing redeliveries), stock untouched', async () => {
+      const dear = sku('DEAR');
+      await h.stock(dear, 1000, 9_999_999_999.99);
+      // 101 × 9,999,999,999.99 overflows reservations.total numeric(14, 2).
+      const o = order([{ sku: dear, quantity: 101 }]);
+      await h.publish(OrderCreated, o);
+      await eventually('inventory.rejected', async () => (await outcomesOf(o.orderId)).rejected.length === 1);
+      await h.settled();
+
+      const { reserved, rejected } = await outcomesOf(o.orderId);
+      expect(reserved).toEqual([]);
+      expect(rejected.map((e) => e.data)).toEqual([
+        {
+          orderId: o.orderId,
+          reason: 'total_too_large',
+          items: [{ sku: dear, quantity: 101, available: 1000 }],
+        },
+      ]);
+      expect(await h.item(dear)).toEqual({ available: 1000, reserved: 0 });
+      expect(await h.reservation(o.orderId)).toMatchObject({ status: 'REJECTED', reason: 'total_too_large' });
+      expect(await h.published('dlq.orders.created')).toEqual([]);
+
+      // The largest total that fits is reserved.
+      const fits = order([{ sku: dear, quantity: 99 }]);
+      await h.publish(OrderCreated, fits);
+      await reservedFor(fits.orderId);
+      expect((await outcomesOf(fits.orderId)).reserved[0]?.data.total).toBe(989_999_999_999.01);
+    });
+  });
+
   it('continues the trace of orders.created into every event it publishes for the order', async () => {
     const a = sku('TRACE');
     await h.stock(a, 2);

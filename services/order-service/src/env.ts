@@ -1,3 +1,4 @@
+import { httpWaitsEnv, mongoWaitsEnv } from '@demo/http';
 import { z } from 'zod';
 
 /**
@@ -21,7 +22,11 @@ const urls = (name: string, schemes: readonly string[]) =>
 const schema = z.object({
   PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(65_535).default(8001)),
   NATS_URL: urls('NATS_URL', ['nats', 'tls', 'ws', 'wss']),
+  /** Replicas of every stream this service provisions: 1 on one server, 3 on a 3-node cluster. */
+  NATS_STREAM_REPLICAS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(5).default(1)),
   MONGODB_URL: urls('MONGODB_URL', ['mongodb', 'mongodb+srv']),
+  ...mongoWaitsEnv,
+  ...httpWaitsEnv,
   MONGODB_DATABASE: z.preprocess(
     blankToUndefined,
     z

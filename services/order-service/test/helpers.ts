@@ -196,11 +196,17 @@ export async function publishedFor(suite: Suite, subject: string, orderId: strin
   return (await published(suite, 'ORDERS', subject)).filter((m) => m.data.orderId === orderId);
 }
 
-/** Waits until the relay has published everything written so far: every outbox is empty. */
+/** Ids of the events not yet published (the `outbox` collection). */
+export async function pendingEventIds(suite: Suite): Promise<string[]> {
+  const docs = await suite.db.collection<{ _id: string }>('outbox').find({}).toArray();
+  return docs.map((d) => d._id);
+}
+
+/** Waits until the relay has published everything written so far: the outbox is empty. */
 export async function outboxesDrained(suite: Suite): Promise<void> {
   await eventually(
-    'every outbox to be empty',
-    () => suite.db.collection('orders').countDocuments({ 'outbox.id': { $exists: true } }),
+    'the outbox to be empty',
+    () => suite.db.collection('outbox').countDocuments({}),
     (n) => n === 0,
   );
 }

@@ -1,3 +1,4 @@
+import { httpWaitsEnv, postgresWaitsEnv } from '@demo/http';
 import { z } from 'zod';
 
 /**
@@ -16,6 +17,7 @@ const postgresUrl = required('DATABASE_URL').pipe(
 
 const databaseSchema = z.object({
   DATABASE_URL: postgresUrl,
+  ...postgresWaitsEnv(),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -23,8 +25,11 @@ const databaseSchema = z.object({
 });
 
 const serviceSchema = databaseSchema.extend({
+  ...httpWaitsEnv,
   PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(65_535).default(8000)),
   NATS_URL: required('NATS_URL'),
+  /** Replicas of every stream this service provisions: 1 on one server, 3 on a 3-node cluster. */
+  NATS_STREAM_REPLICAS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(5).default(1)),
   /** Test-only fault injection: die (SIGKILL) right after committing an outbox row for this subject. */
   FAULT_CRASH_AFTER_COMMIT: z.preprocess(blankToUndefined, z.string().optional()),
 });

@@ -2,7 +2,7 @@ import { Bus, OutboxRelay } from '@demo/bus';
 import { PostgresOutboxStore } from '@demo/bus/postgres';
 import { streams } from '@demo/contracts';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
-import { counter, createLogger, shutdownTelemetry } from '@demo/telemetry';
+import { counter, createLogger, prometheusMetrics, shutdownTelemetry } from '@demo/telemetry';
 import { connectDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { outbox } from './db/schema.js';
@@ -20,12 +20,14 @@ async function main(): Promise<void> {
 
   await migrateDatabase(env.DATABASE_URL);
   logger.info('database migrated');
-  const { pool, db } = connectDatabase(env.DATABASE_URL, (err) =>
-    logger.warn({ err }, 'idle PostgreSQL connection failed'),
+  const { pool, db } = connectDatabase(
+    env.DATABASE_URL,
+    (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'),
+    env,
   );
 
-  const bus = await Bus.connect({ name: 'user-service', servers: env.NATS_URL, logger });
-  await bus.provision(streams);
+  const bus = await Bus.connect({ name: 'user-service', servers: env.NATS_URL.split(','), logger });
+  await bus.provision(streams, { replicas: env.NATS_STREAM_REPLICAS });
 
   const store = new PostgresOutboxStore(db, outbox);
   const relay = new OutboxRelay({
@@ -47,6 +49,8 @@ async function main(): Promise<void> {
       routes: userRoutes({ users, usersCreated }),
       logger,
       readiness: readinessChecks(pool, bus),
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      metrics: prometheusMetrics,
     }),
   );
   const address = await http.listen(env.PORT);

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { binaries, otlpSink, type ReceivedSpan, SPAN_KIND } from '@demo/infra';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, newTraceparent, Saga, sku } from './saga.js';
+import { eventually, newTraceparent, Saga, type ServiceName, sku } from './saga.js';
 
 const run = promisify(execFile);
 
@@ -241,5 +241,35 @@ describe('the order saga, end to end', () => {
     // And every span's parent is in the trace, up to the request's own parent (the test's traceparent).
     const orphans = spans.filter((x) => x.parentSpanId && !ids.has(x.parentSpanId));
     expect(orphans.map((x) => x.name)).toEqual([server?.name]);
+  });
+
+  it('serves GET /metrics on each service port: HTTP and messaging metrics, named as the dashboards query them', async () => {
+    const wanted: Record<ServiceName, string[]> = {
+      'user-service': ['demo_users_created_total', 'messaging_client_consumed_messages_total'],
+      'order-service': ['demo_orders_total', 'demo_order_saga_duration_seconds_bucket'],
+      'inventory-service': ['demo_stock_available', 'messaging_process_duration_seconds_bucket'],
+    };
+    for (const name of ['user-service', 'order-service', 'inventory-service'] as const) {
+      const response = await fetch(`${saga.url(name)}/metrics`);
+      expect(response.status, name).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const text = await response.text();
+      const names = new Set(
+        text.split('\n').flatMap((line) => line.match(/^([a-zA-Z_:][\w:]*)[{ ]/)?.[1] ?? []),
+      );
+      for (const metric of [
+        'http_server_request_duration_seconds_bucket',
+        'http_server_request_duration_seconds_count',
+        'messaging_client_sent_messages_total',
+        'messaging_client_operation_duration_seconds_bucket',
+        'demo_bus_consumer_pending',
+        ...wanted[name],
+      ]) {
+        expect(names.has(metric), `${name} /metrics lacks ${metric}`).toBe(true);
+      }
+      expect(text).toMatch(
+        new RegExp(`^http_server_request_duration_seconds_count\\{[^}]*service_name="${name}"`, 'm'),
+      );
+    }
   });
 });

@@ -43,6 +43,15 @@ export const configSchema = z.object({
   progressMs: duration.pipe(z.number().int().positive()).default(5_000),
   /** Exit non-zero when more than this share of the orders fail. */
   maxErrorRate: z.coerce.number().min(0).max(1).default(0.05),
+  /**
+   * NATS URL to watch the terminal order events on (exact POST→terminal times, no load on the
+   * services). Without it, pending orders are polled over HTTP.
+   */
+  natsUrl: z.string().min(1).optional(),
+  /** After the last order: how long to wait for every order to reach a terminal state. */
+  sagaSettleMs: duration.pipe(z.number().int().nonnegative()).default(30_000),
+  /** Orders still pending after `sagaSettleMs` that fail the run (default: any). */
+  maxPending: z.coerce.number().int().nonnegative().default(0),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -62,6 +71,9 @@ const ENV: Record<string, keyof Config> = {
   LOADGEN_SETTLE: 'settleMs',
   LOADGEN_PROGRESS_INTERVAL: 'progressMs',
   LOADGEN_MAX_ERROR_RATE: 'maxErrorRate',
+  LOADGEN_NATS_URL: 'natsUrl',
+  LOADGEN_SAGA_SETTLE: 'sagaSettleMs',
+  LOADGEN_MAX_PENDING: 'maxPending',
 };
 
 const ARGS: Record<string, keyof Config> = {
@@ -79,13 +91,27 @@ const ARGS: Record<string, keyof Config> = {
   settle: 'settleMs',
   progress: 'progressMs',
   'max-error-rate': 'maxErrorRate',
+  'nats-url': 'natsUrl',
+  'saga-settle': 'sagaSettleMs',
+  'max-pending': 'maxPending',
 };
 
 export const USAGE = `usage: loadgen [--rate N] [--duration 60s] [--users N] [--skus N] [--stock N] [--max-items N]
                [--concurrency N] [--timeout 10s] [--settle 2s] [--progress 5s] [--max-error-rate 0.05]
                [--user-url URL] [--order-url URL] [--inventory-url URL]
+               [--nats-url URL] [--saga-settle 30s] [--max-pending 0] [--help]
+Creates users and stock, then places orders open-loop at --rate for --duration, and follows each
+accepted order to its terminal state (CONFIRMED, REJECTED or CANCELLED): POST→terminal latency,
+and the orders still PENDING --saga-settle after the last one. With --nats-url it watches the
+terminal events on NATS; without, it polls GET /api/orders/{id}. The run fails (exit 1) when
+more than --max-error-rate of the orders fail or more than --max-pending orders are stuck.
 Each option can also come from the environment: ${Object.keys(ENV).join(', ')}.
 Command-line options win over the environment.`;
+
+/** True when the arguments ask for the usage text. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
 
 /** Configuration from the environment, overridden by command-line options; throws with every problem. */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config {

@@ -4,6 +4,15 @@ import { Agent, request } from 'undici';
 import { idOf, type OrderItem, orderBody, paths, stockBody, userBody } from './bodies.js';
 import type { Config } from './config.js';
 import { dueAt, dueBy, totalRequests } from './pacing.js';
+import {
+  formatSaga,
+  type SagaSummary,
+  SagaTracker,
+  type SagaWatcher,
+  settle,
+  watchHttp,
+  watchNats,
+} from './saga.js';
 import { formatSummary, Recorder, type Summary } from './stats.js';
 
 export interface Report {
@@ -16,7 +25,16 @@ export interface Report {
   /** Offered order rate actually achieved, per second. */
   achievedRate: number;
   elapsedMs: number;
-  /** True when the orders' error rate stayed within `maxErrorRate` and some order succeeded. */
+  /** Each accepted order followed to its terminal state. */
+  saga: SagaSummary;
+  /** How terminal states were observed. */
+  sagaWatch: string;
+  /** How long the run waited after the last order for the saga to settle. */
+  settleWaitMs: number;
+  /**
+   * True when the orders' error rate stayed within `maxErrorRate`, some order succeeded, and
+   * at most `maxPending` orders were still pending after the settle window.
+   */
   passed: boolean;
 }
 
@@ -28,6 +46,8 @@ export interface RunOptions {
 interface Outcome {
   status: number | 'error';
   body: unknown;
+  /** When the request was sent (`performance.now()`). */
+  sentAt: number;
 }
 
 /** Creates users and stock, then places orders at `config.rate` for `config.durationMs`. */
@@ -36,6 +56,8 @@ export async function runLoad(config: Config, options: RunOptions = {}): Promise
   const runId = randomBytes(4).toString('hex');
   const dispatcher = new Agent({ connections: config.concurrency, keepAliveTimeout: 10_000 });
   const recorders = { users: new Recorder(), stock: new Recorder(), orders: new Recorder() };
+  const tracker = new SagaTracker();
+  let watcher: SagaWatcher | undefined;
 
   async function send(recorder: Recorder, url: string, body: unknown): Promise<Outcome> {
     const started = performance.now();
@@ -58,10 +80,10 @@ export async function runLoad(config: Config, options: RunOptions = {}): Promise
       } catch {
         parsed = undefined;
       }
-      return { status: res.statusCode, body: parsed };
+      return { status: res.statusCode, body: parsed, sentAt: started };
     } catch {
       recorder.record('error', performance.now() - started, false);
-      return { status: 'error', body: undefined };
+      return { status: 'error', body: undefined, sentAt: started };
     }
   }
 
@@ -110,6 +132,9 @@ export async function runLoad(config: Config, options: RunOptions = {}): Promise
     }
     if (config.settleMs > 0)
       await sleep(config.settleMs, undefined, { signal: options.signal }).catch(() => {});
+    watcher = config.natsUrl
+      ? await watchNats(config.natsUrl, tracker)
+      : watchHttp(config.orderServiceUrl, tracker, dispatcher);
 
     const total = totalRequests(config.rate, config.durationMs);
     const inFlight = new Set<Promise<void>>();
@@ -126,16 +151,20 @@ export async function runLoad(config: Config, options: RunOptions = {}): Promise
           continue;
         }
         const payload = orderBody(pick(userIds), pickItems(skus, config.maxItems));
-        const p = send(recorders.orders, `${config.orderServiceUrl}${paths.orders}`, payload).then(() => {
-          inFlight.delete(p);
-        });
+        const p = send(recorders.orders, `${config.orderServiceUrl}${paths.orders}`, payload).then(
+          ({ status, body, sentAt }) => {
+            inFlight.delete(p);
+            const id = status === 201 ? idOf(body, 'orderId') : undefined;
+            if (id) tracker.placed(id, sentAt);
+          },
+        );
         inFlight.add(p);
       }
       if (now - lastProgress >= config.progressMs) {
         lastProgress = now;
         const s = recorders.orders.summary();
         log(
-          `[loadgen] ${((now - started) / 1000).toFixed(1)}s orders sent=${s.requests + inFlight.size} done=${s.requests} errors=${s.errors} in-flight=${inFlight.size} skipped=${skipped} p95=${Number.isNaN(s.p95) ? '-' : `${s.p95.toFixed(1)}ms`}`,
+          `[loadgen] ${((now - started) / 1000).toFixed(1)}s orders sent=${s.requests + inFlight.size} done=${s.requests} errors=${s.errors} in-flight=${inFlight.size} skipped=${skipped} p95=${Number.isNaN(s.p95) ? '-' : `${s.p95.toFixed(1)}ms`} saga-pending=${tracker.pendingCount}`,
         );
       }
       if (sent < total) {
@@ -149,6 +178,11 @@ export async function runLoad(config: Config, options: RunOptions = {}): Promise
     // The window the orders were offered in: the whole duration, unless stopped early.
     const windowMs = options.signal?.aborted ? offeredMs : config.durationMs;
 
+    const settleWaitMs = await settle(tracker, config.sagaSettleMs, options.signal);
+    const sagaWatch = watcher.method;
+    await watcher.close();
+    watcher = undefined;
+    const saga = tracker.summary();
     const orders = recorders.orders.summary();
     const errorRate = orders.requests === 0 ? 1 : orders.errors / orders.requests;
     const report: Report = {
@@ -159,10 +193,17 @@ export async function runLoad(config: Config, options: RunOptions = {}): Promise
       skipped,
       achievedRate: windowMs > 0 ? ((sent - skipped) * 1000) / windowMs : 0,
       elapsedMs,
-      passed: orders.requests > orders.errors && errorRate <= config.maxErrorRate,
+      saga,
+      sagaWatch,
+      settleWaitMs,
+      passed:
+        orders.requests > orders.errors &&
+        errorRate <= config.maxErrorRate &&
+        saga.pending <= config.maxPending,
     };
     return report;
   } finally {
+    await watcher?.close();
     await dispatcher.close();
   }
 }
@@ -174,7 +215,8 @@ export function formatReport(report: Report): string {
     `  ${formatSummary('POST inventory', report.stock)}`,
     `  ${formatSummary('POST orders', report.orders)}`,
     `  orders skipped at the concurrency limit: ${report.skipped}; offered rate ${report.achievedRate.toFixed(2)}/s`,
-    `  result: ${report.passed ? 'PASS' : 'FAIL'}`,
+    `  ${formatSaga(report.saga)} (watched by ${report.sagaWatch}; waited ${(report.settleWaitMs / 1000).toFixed(1)}s after the last order)`,
+    `  result: ${report.passed ? 'PASS' : 'FAIL'}${report.saga.pending > 0 ? ` (${report.saga.pending} orders still PENDING)` : ''}`,
   ].join('\n');
 }
 

@@ -14,20 +14,35 @@ interface Received {
 }
 
 /** One loopback node:http server answering the three services' create routes. */
-async function standIn(options: { failEveryNthOrder?: number } = {}) {
+async function standIn(
+  options: { failEveryNthOrder?: number; stuckEveryNthOrder?: number; settleAfterMs?: number } = {},
+) {
   const received: Received[] = [];
   const users = new Set<string>();
   const skus = new Set<string>();
   let orders = 0;
+  /** When each accepted order reaches CONFIRMED (never, for a stuck one). */
+  const settlesAt = new Map<string, number>();
   const readBody = async (req: IncomingMessage) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+    const text = Buffer.concat(chunks).toString('utf8');
+    return (text ? JSON.parse(text) : {}) as Record<string, unknown>;
   };
   const server: Server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
       const path = req.url ?? '';
+      const reply = (status: number, payload: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(payload));
+      };
+      if (req.method === 'GET' && path.startsWith('/api/orders/')) {
+        const id = path.slice('/api/orders/'.length);
+        const at = settlesAt.get(id);
+        if (at === undefined) return reply(404, { title: 'not found' });
+        return reply(200, { id, status: performance.now() >= at ? 'CONFIRMED' : 'PENDING' });
+      }
       received.push({
         method: req.method ?? '',
         path,
@@ -35,10 +50,6 @@ async function standIn(options: { failEveryNthOrder?: number } = {}) {
         body,
         at: performance.now(),
       });
-      const reply = (status: number, payload: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(payload));
-      };
       if (path === '/api/users') {
         const id = `user-${users.size + 1}`;
         users.add(id);
@@ -55,7 +66,13 @@ async function standIn(options: { failEveryNthOrder?: number } = {}) {
         if (!items.every((i) => skus.has(i.sku))) return reply(400, { title: 'unknown sku' });
         if (options.failEveryNthOrder && orders % options.failEveryNthOrder === 0)
           return reply(500, { title: 'boom' });
-        return reply(201, { id: `order-${orders}`, status: 'PENDING' });
+        const id = `order-${orders}`;
+        const stuck = options.stuckEveryNthOrder !== undefined && orders % options.stuckEveryNthOrder === 0;
+        settlesAt.set(
+          id,
+          stuck ? Number.POSITIVE_INFINITY : performance.now() + (options.settleAfterMs ?? 0),
+        );
+        return reply(201, { id, status: 'PENDING' });
       }
       reply(404, { title: 'not found' });
     })();
@@ -73,7 +90,7 @@ describe('loadgen against a loopback HTTP server', () => {
   });
 
   it('creates users and stock, then places valid orders at the configured rate, and counts outcomes', async () => {
-    const server = await standIn({ failEveryNthOrder: 10 });
+    const server = await standIn({ failEveryNthOrder: 10, settleAfterMs: 100 });
     closers.push(server.close);
     const config = loadConfig(
       [
@@ -89,6 +106,8 @@ describe('loadgen against a loopback HTTP server', () => {
         '0',
         '--max-error-rate',
         '0.2',
+        '--saga-settle',
+        '5s',
       ],
       { USER_SERVICE_URL: server.url, ORDER_SERVICE_URL: server.url, INVENTORY_SERVICE_URL: server.url },
     );
@@ -132,6 +151,9 @@ describe('loadgen against a loopback HTTP server', () => {
     expect(report.orders.p50).toBeGreaterThan(0);
     expect(report.orders.p99).toBeGreaterThanOrEqual(report.orders.p95);
     expect(report.skipped).toBe(0);
+    // Every accepted order was followed to CONFIRMED (polled over HTTP: no NATS URL given).
+    expect(report.saga).toMatchObject({ placed: 36, pending: 0, settled: { CONFIRMED: 36 } });
+    expect(report.saga.p50).toBeGreaterThanOrEqual(100);
     expect(report.passed).toBe(true);
     const text = formatReport(report);
     expect(text).toMatch(/POST orders\s+requests=40 errors=4 p50=\S+ms p95=\S+ms p99=\S+ms/);
@@ -142,7 +164,20 @@ describe('loadgen against a loopback HTTP server', () => {
     const server = await standIn({ failEveryNthOrder: 2 });
     closers.push(server.close);
     const config = loadConfig(
-      ['--rate', '50', '--duration', '0.2s', '--users', '1', '--skus', '1', '--settle', '0'],
+      [
+        '--rate',
+        '50',
+        '--duration',
+        '0.2s',
+        '--users',
+        '1',
+        '--skus',
+        '1',
+        '--settle',
+        '0',
+        '--saga-settle',
+        '2s',
+      ],
       {
         USER_SERVICE_URL: server.url,
         ORDER_SERVICE_URL: server.url,
@@ -153,6 +188,34 @@ describe('loadgen against a loopback HTTP server', () => {
     expect(report.orders.requests).toBe(10);
     expect(report.orders.errors).toBe(5);
     expect(report.passed).toBe(false);
+  });
+
+  it('fails the run when orders are still pending after the settle window, and names them', async () => {
+    const server = await standIn({ stuckEveryNthOrder: 5 });
+    closers.push(server.close);
+    const config = loadConfig(
+      [
+        '--rate',
+        '50',
+        '--duration',
+        '0.2s',
+        '--users',
+        '1',
+        '--skus',
+        '1',
+        '--settle',
+        '0',
+        '--saga-settle',
+        '1s',
+      ],
+      { USER_SERVICE_URL: server.url, ORDER_SERVICE_URL: server.url, INVENTORY_SERVICE_URL: server.url },
+    );
+    const report = await runLoad(config, { log: () => {} });
+    expect(report.orders).toMatchObject({ requests: 10, errors: 0 });
+    expect(report.saga).toMatchObject({ placed: 10, pending: 2, settled: { CONFIRMED: 8 } });
+    expect(report.saga.pendingSample.sort()).toEqual(['order-10', 'order-5']);
+    expect(report.passed).toBe(false);
+    expect(formatReport(report)).toMatch(/result: FAIL \(2 orders still PENDING\)/);
   });
 
   it('says so when nothing answers', async () => {

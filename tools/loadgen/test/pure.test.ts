@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { idOf, orderBody, stockBody, userBody } from '../src/bodies.js';
 import { loadConfig, parseDuration } from '../src/config.js';
 import { dueAt, dueBy, totalRequests } from '../src/pacing.js';
+import { orderIdOf, SagaTracker } from '../src/saga.js';
 import { percentile, Recorder } from '../src/stats.js';
 
 describe('pacing', () => {
@@ -110,5 +111,41 @@ describe('request bodies', () => {
     expect(idOf({ userId: 'u', id: 'x' }, 'userId')).toBe('u');
     expect(idOf({ orderId: 42 }, 'orderId')).toBe('42');
     expect(idOf('nope')).toBeUndefined();
+  });
+});
+
+describe('SagaTracker', () => {
+  it('times POST→terminal per order, counts outcomes once, and keeps the unsettled as pending', () => {
+    let now = 0;
+    const tracker = new SagaTracker(() => now);
+    tracker.placed('a', 0);
+    tracker.placed('b', 10);
+    tracker.placed('c', 20);
+    now = 110;
+    tracker.reached('a', 'CONFIRMED');
+    tracker.reached('a', 'CONFIRMED'); // a second event for one order changes nothing
+    now = 60;
+    tracker.reached('b', 'REJECTED');
+    const s = tracker.summary();
+    expect(s).toMatchObject({
+      placed: 3,
+      pending: 1,
+      pendingSample: ['c'],
+      settled: { CONFIRMED: 1, REJECTED: 1, CANCELLED: 0 },
+    });
+    expect([s.p50, s.max]).toEqual([50, 110]);
+  });
+
+  it('counts a terminal event that arrives before the POST’s answer', () => {
+    const tracker = new SagaTracker(() => 40);
+    tracker.reached('x', 'CONFIRMED');
+    tracker.placed('x', 15);
+    expect(tracker.summary()).toMatchObject({ placed: 1, pending: 0, p50: 25 });
+  });
+
+  it('reads the order id of an event body, and nothing from a bad one', () => {
+    expect(orderIdOf('{"orderId":"o-1","total":3}')).toBe('o-1');
+    expect(orderIdOf('not json')).toBeUndefined();
+    expect(orderIdOf('{"orderId":7}')).toBeUndefined();
   });
 });

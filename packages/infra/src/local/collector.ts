@@ -6,11 +6,23 @@ import { probeHttp } from '../probes.js';
 import { spawnDaemon, waitUntil } from '../process.js';
 import type { LaunchOptions, ServerRecord } from './types.js';
 
+/** Where the collector sends each signal (the production config's TEMPO_/LOKI_/PROMETHEUS_OTLP_ENDPOINT). */
+export interface CollectorBackends {
+  tempo?: string;
+  loki?: string;
+  prometheus?: string;
+}
+
 export interface CollectorOptions extends LaunchOptions {
-  /** Overlay merged after otel/collector.yaml: `local` logs every signal, `test` exports to `sinkUrl`. */
-  overlay: 'local' | 'test';
+  /**
+   * Overlay merged after otel/collector.yaml: `local` logs every signal, `test` exports to `sinkUrl`;
+   * `none` runs the production configuration alone, with `backends` as its endpoints.
+   */
+  overlay: 'local' | 'test' | 'none';
   /** Base URL of the OTLP/HTTP receiver that stands in for Tempo, Loki and Prometheus in tests. */
   sinkUrl?: string;
+  /** Endpoints of the backends (they win over `sinkUrl`). */
+  backends?: CollectorBackends;
 }
 
 /** The collector built from otel/builder-config.yaml, running otel/collector.yaml. */
@@ -19,6 +31,7 @@ export async function startCollector({
   port,
   overlay,
   sinkUrl,
+  backends = {},
 }: CollectorOptions): Promise<ServerRecord> {
   mkdirSync(dir, { recursive: true });
   const [grpcPort, healthPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
@@ -37,11 +50,12 @@ export async function startCollector({
     env.LOKI_OTLP_ENDPOINT = `${sinkUrl}/loki`;
     env.PROMETHEUS_OTLP_ENDPOINT = `${sinkUrl}/prometheus`;
   }
-  const pid = spawnDaemon(
-    binaries().otelcol,
-    ['--config', join(otelDir, 'collector.yaml'), '--config', join(otelDir, `collector.${overlay}.yaml`)],
-    { logFile, env },
-  );
+  if (backends.tempo) env.TEMPO_OTLP_ENDPOINT = backends.tempo;
+  if (backends.loki) env.LOKI_OTLP_ENDPOINT = backends.loki;
+  if (backends.prometheus) env.PROMETHEUS_OTLP_ENDPOINT = backends.prometheus;
+  const configs = ['--config', join(otelDir, 'collector.yaml')];
+  if (overlay !== 'none') configs.push('--config', join(otelDir, `collector.${overlay}.yaml`));
+  const pid = spawnDaemon(binaries().otelcol, configs, { logFile, env });
   const health = `http://127.0.0.1:${healthPort}/`;
   await waitUntil(`OpenTelemetry Collector health on ${health} (log: ${logFile})`, () => probeHttp(health));
   return {

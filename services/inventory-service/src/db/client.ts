@@ -1,3 +1,4 @@
+import { type PostgresWaits, postgresPoolOptions } from '@demo/http';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import * as schema from './schema.js';
@@ -18,12 +19,12 @@ export interface Postgres {
 export function connectPostgres(
   url: string,
   onError: (error: Error) => void,
-  options: { max?: number } = {},
+  waits?: PostgresWaits,
 ): Postgres {
   const pool = new pg.Pool({
     connectionString: url,
-    max: options.max ?? 16,
     application_name: 'inventory-service',
+    ...(waits === undefined ? { max: 16 } : postgresPoolOptions(waits)),
   });
   // An idle client that loses its connection emits here; without a listener the process would crash.
   pool.on('error', onError);

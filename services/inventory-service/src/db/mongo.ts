@@ -1,3 +1,4 @@
+import { type MongoWaits, mongoClientOptions } from '@demo/http';
 import { type Db, MongoClient } from 'mongodb';
 
 export interface Mongo {
@@ -6,8 +7,11 @@ export interface Mongo {
 }
 
 /** Connects and checks the server answers (the driver connects lazily otherwise). */
-export async function connectMongo(url: string, database: string): Promise<Mongo> {
-  const client = new MongoClient(url, { appName: 'inventory-service', serverSelectionTimeoutMS: 10_000 });
+export async function connectMongo(url: string, database: string, waits?: MongoWaits): Promise<Mongo> {
+  const client = new MongoClient(url, {
+    appName: 'inventory-service',
+    ...(waits === undefined ? { serverSelectionTimeoutMS: 10_000 } : mongoClientOptions(waits)),
+  });
   await client.connect();
   const db = client.db(database);
   await db.command({ ping: 1 });

@@ -50,10 +50,14 @@ export function lockOrder(lines: readonly OrderLine[]): string[] {
   return [...new Set(lines.map((l) => l.sku))].sort();
 }
 
+/** `reservations.total numeric(14, 2)`: the largest total a reservation records, in cents. */
+export const MAX_TOTAL_CENTS = 99_999_999_999_999;
+
 /**
  * All or nothing: every line reserved, or the order refused. An unknown SKU refuses it as
  * `unknown_sku` (listing the unknown lines); otherwise any line short of stock refuses it as
- * `insufficient_stock` (listing the short lines). Stock is described, never changed, here.
+ * `insufficient_stock` (listing the short lines); a total the reservation cannot record refuses it
+ * as `total_too_large` (listing every line). Stock is described, never changed, here.
  */
 export function planReservation(lines: readonly OrderLine[], stock: readonly Stock[]): ReservationPlan {
   const bySku = new Map(stock.map((s) => [s.sku, s]));
@@ -87,6 +91,13 @@ export function planReservation(lines: readonly OrderLine[], stock: readonly Sto
       reserved: item.reserved + line.quantity,
       change: -line.quantity,
     });
+  }
+  if (totalCents > MAX_TOTAL_CENTS) {
+    return {
+      outcome: 'rejected',
+      reason: 'total_too_large',
+      lines: wanted.map((line) => ({ ...line, available: (bySku.get(line.sku) as Stock).available })),
+    };
   }
   return { outcome: 'reserved', lines: reserved, total: fromCents(totalCents), changes };
 }

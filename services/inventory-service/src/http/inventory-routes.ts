@@ -1,22 +1,21 @@
 import { fields } from '@demo/contracts';
-import { HttpProblem, route } from '@demo/http';
+import { HttpProblem, input, route } from '@demo/http';
 import { z } from 'zod';
 import type { InventoryRepository } from '../db/inventory-repository.js';
 import { page } from '../domain/cursor.js';
 import { SkuTakenError } from '../domain/item.js';
 import { pageQuery } from './pagination.js';
 
-/** `numeric(12, 2)`: below ten billion. */
-const MAX_UNIT_PRICE = 9_999_999_999.99;
-
 export const newItemBody = z.strictObject({
   sku: fields.sku,
-  name: z.string().trim().min(1).max(200),
-  quantity: fields.stockLevel,
-  unitPrice: fields.money.max(MAX_UNIT_PRICE),
+  name: input.text({ trim: true, min: 1, max: 200 }),
+  /** `available integer`. */
+  quantity: input.int32(),
+  /** `unit_price numeric(12, 2)`: below ten billion. */
+  unitPrice: input.money(12),
 });
 
-const byId = z.object({ id: z.uuid() });
+const byId = z.object({ id: input.uuid });
 
 export function inventoryRoutes(items: InventoryRepository) {
   return [

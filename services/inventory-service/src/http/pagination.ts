@@ -1,3 +1,5 @@
+import { fields } from '@demo/contracts';
+import { input } from '@demo/http';
 import { z } from 'zod';
 import { decodeCursor } from '../domain/cursor.js';
 
@@ -17,10 +19,10 @@ export function cursorParam<T extends z.ZodType<unknown, string>>(key: T) {
     .optional();
 }
 
-/** `limit` (1..100, default 20) and `cursor` (a SKU inside). */
+/** `limit` (1..100, default 20) and `cursor` (a SKU inside, checked as a SKU: no key the database cannot hold). */
 export const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: cursorParam(z.string()),
+  limit: input.queryInt({ min: 1, max: 100, default: 20 }),
+  cursor: cursorParam(fields.sku),
 };
 
 /** A boolean query flag: `true` or `false`, nothing else. */

@@ -3,6 +3,7 @@ import type { KeysetPosition } from '@demo/http';
 import type { Filter } from 'mongodb';
 import type { Order, OrderStatus, Transition } from '../domain/order.js';
 import type { DocumentLocks } from './document-locks.js';
+import type { PendingEventsLog } from './pending-events.js';
 import type { Collections, OrderDocument, OutboxEntry } from './schema.js';
 
 export interface ListOrders {
@@ -16,10 +17,10 @@ export interface ListOrders {
 /** The lock key of an order document's writes. */
 export const orderLock = (orderId: string) => `orders:${orderId}`;
 
-/** Reads leave the outbox in the database: it never reaches the domain or the API. */
-const withoutOutbox = { outbox: 0 } as const;
+/** Reads leave the events in the database: they never reach the domain or the API. */
+const withoutOutbox = { events: 0 } as const;
 
-function toOrder(doc: Omit<OrderDocument, 'outbox'>): Order {
+function toOrder(doc: Omit<OrderDocument, 'events'>): Order {
   const order: Order = {
     id: doc._id,
     userId: doc.userId,
@@ -46,25 +47,36 @@ function toOutboxEntry(event: PendingEvent, now: Date): OutboxEntry {
 export class OrdersRepository {
   constructor(
     private readonly collections: Pick<Collections, 'orders'>,
-    /** Shared with the outbox store: every write to an order document goes through it. */
+    /** Every write to an order document goes through it. */
     private readonly locks: DocumentLocks,
+    /** Where each write records its event as pending before it changes the order. */
+    private readonly pending: PendingEventsLog,
   ) {}
 
   private get orders() {
     return this.collections.orders;
   }
 
-  /** Stores a new order together with the event announcing it: one insert, atomic. */
+  /**
+   * Stores a new order together with the event announcing it: one insert, atomic (after the
+   * event's intent in the `outbox` collection).
+   */
   async insert(order: Order, event: PendingEvent): Promise<void> {
-    await this.orders.insertOne({
-      _id: order.id,
-      userId: order.userId,
-      items: order.items,
-      status: order.status,
-      createdAt: order.createdAt,
-      updatedAt: order.updatedAt,
-      outbox: [toOutboxEntry(event, order.createdAt)],
-    });
+    await this.pending.intend(order.id, [event], order.createdAt);
+    try {
+      await this.orders.insertOne({
+        _id: order.id,
+        userId: order.userId,
+        items: order.items,
+        status: order.status,
+        createdAt: order.createdAt,
+        updatedAt: order.updatedAt,
+        events: [toOutboxEntry(event, order.createdAt)],
+      });
+    } catch (error) {
+      await this.pending.forget([event.id]);
+      throw error;
+    }
   }
 
   async find(id: string): Promise<Order | null> {
@@ -109,14 +121,22 @@ export class OrdersRepository {
     const set: Partial<OrderDocument> = { status: change.status, updatedAt: now };
     if (change.reason !== undefined) set.reason = change.reason;
     if (change.total !== undefined) set.total = change.total;
-    const doc = await this.locks.run(orderLock(orderId), () =>
-      this.orders.findOneAndUpdate(
-        { _id: orderId, status: change.from },
-        { $set: set, $push: { outbox: toOutboxEntry(event, now) } },
-        // No projection here: FerretDB 1.x does not implement one for findAndModify.
-        { returnDocument: 'after' },
-      ),
-    );
+    await this.pending.intend(orderId, [event], now);
+    let doc: OrderDocument | null;
+    try {
+      doc = await this.locks.run(orderLock(orderId), () =>
+        this.orders.findOneAndUpdate(
+          { _id: orderId, status: change.from },
+          { $set: set, $push: { events: toOutboxEntry(event, now) } },
+          // No projection here: FerretDB 1.x does not implement one for findAndModify.
+          { returnDocument: 'after' },
+        ),
+      );
+    } catch (error) {
+      await this.pending.forget([event.id]);
+      throw error;
+    }
+    if (doc === null) await this.pending.forget([event.id]);
     return doc === null ? null : toOrder(doc);
   }
 }

@@ -1,57 +1,114 @@
-import type { OutboxStore, PendingEvent } from '@demo/bus';
-import type { DocumentLocks } from './document-locks.js';
-import { orderLock } from './orders-repository.js';
-import type { Collections } from './schema.js';
+import type { BusLogger, OutboxStore, PendingEvent } from '@demo/bus';
+import type { Collections, OutboxEntry, PendingEventDocument } from './schema.js';
 
-/** Orders whose outbox holds at least one event (the sparse `orders_outbox` index). */
-const hasEvents = { 'outbox.id': { $exists: true } } as const;
+export interface MongoOutboxStoreOptions {
+  logger: BusLogger;
+  /**
+   * An intent younger than this may belong to a write still under way in this process: the
+   * sweep leaves it to the after-commit publish. Default 5 s.
+   */
+  settleMs?: number;
+  /** An intent whose order does not hold its event after this long was never written: dropped. Default 60 s. */
+  abandonMs?: number;
+  /** How long the backlog gauge reuses a count. Default 5 s. */
+  backlogCacheMs?: number;
+  clock?: () => number;
+}
+
+function toPendingEvent(entry: OutboxEntry): PendingEvent {
+  return {
+    id: entry.id,
+    subject: entry.subject,
+    data: entry.data,
+    traceContext: entry.traceContext,
+    createdAt: entry.createdAt,
+  };
+}
 
 /**
- * `OutboxStore` over the events kept inside the order documents, for `OutboxRelay`. Reading
- * flattens the outboxes of the orders that hold any, orders oldest first; each order's
- * events keep the order they were written in (created before confirmed).
+ * `OutboxStore` for `OutboxRelay` over the `outbox` collection of pending-event intents and
+ * the events inside the order documents. Its work is proportional to what is pending: it
+ * reads the small `outbox` collection, looks orders up by `_id` only (the one filter
+ * FerretDB pushes down), and marks by deleting intents by `_id`. Settled orders are never read.
  */
 export class MongoOutboxStore implements OutboxStore {
-  constructor(
-    private readonly collections: Pick<Collections, 'orders'>,
-    /** Shared with the orders repository: a removal never races a state change. */
-    private readonly locks: DocumentLocks,
-  ) {}
+  private readonly startedAt: number;
+  private readonly settleMs: number;
+  private readonly abandonMs: number;
+  private readonly backlogCacheMs: number;
+  private readonly clock: () => number;
+  private cachedBacklog?: { at: number; count: Promise<number> };
 
-  async pending(limit: number): Promise<PendingEvent[]> {
-    const docs = await this.collections.orders
-      .find(hasEvents, { projection: { outbox: 1 } })
-      .sort({ createdAt: 1, _id: 1 })
-      .limit(limit)
-      .toArray();
-    return docs.flatMap((doc) => doc.outbox).slice(0, limit);
+  constructor(
+    private readonly collections: Pick<Collections, 'orders' | 'outbox'>,
+    private readonly options: MongoOutboxStoreOptions,
+  ) {
+    this.clock = options.clock ?? Date.now;
+    this.startedAt = this.clock();
+    this.settleMs = options.settleMs ?? 5_000;
+    this.abandonMs = options.abandonMs ?? 60_000;
+    this.backlogCacheMs = options.backlogCacheMs ?? 5_000;
   }
 
   /**
-   * Removes the published events from their orders: per order one `$pullAll` of the exact
-   * stored entries, so an event pushed since stays. The entries are read again under the
-   * order's lock. (A `$pull` with a condition, `{ id: { $in: ids } }`, would need no read, but
-   * FerretDB 1.x matches its argument as a value, not as a condition.)
+   * Up to `limit` events whose order holds them, oldest first. Intents written before this
+   * process started, or older than `settleMs`, are checked against their order; the rest are
+   * being published by the after-commit path right now.
    */
-  async markPublished(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    const published = new Set(ids);
-    const orders = this.collections.orders;
-    const holders = await orders
-      .find({ 'outbox.id': { $in: [...ids] } }, { projection: { _id: 1 } })
+  async pending(limit: number): Promise<PendingEvent[]> {
+    const now = this.clock();
+    const intents = await this.collections.outbox
+      .find({})
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(limit)
       .toArray();
-    for (const { _id } of holders) {
-      await this.locks.run(orderLock(_id), async () => {
-        const doc = await orders.findOne({ _id }, { projection: { outbox: 1 } });
-        const done = doc?.outbox.filter((entry) => published.has(entry.id)) ?? [];
-        if (done.length > 0) await orders.updateOne({ _id }, { $pullAll: { outbox: done } });
-      });
+    const due = intents.filter(
+      (i) => i.createdAt.getTime() < this.startedAt || now - i.createdAt.getTime() >= this.settleMs,
+    );
+    const byOrder = new Map<string, PendingEventDocument[]>();
+    for (const intent of due) byOrder.set(intent.orderId, [...(byOrder.get(intent.orderId) ?? []), intent]);
+    const found = new Map<string, PendingEvent>();
+    const abandoned: string[] = [];
+    await Promise.all(
+      [...byOrder].map(async ([orderId, ofOrder]) => {
+        const order = await this.collections.orders.findOne({ _id: orderId });
+        const events = new Map((order?.events ?? []).map((e) => [e.id, e]));
+        for (const intent of ofOrder) {
+          const entry = events.get(intent._id);
+          if (entry) found.set(intent._id, toPendingEvent(entry));
+          else if (now - intent.createdAt.getTime() >= this.abandonMs) abandoned.push(intent._id);
+        }
+      }),
+    );
+    if (abandoned.length > 0) {
+      this.options.logger.warn(
+        { eventIds: abandoned },
+        'outbox intents whose order write never happened; dropped without publishing',
+      );
+      await this.collections.outbox.deleteMany({ _id: { $in: abandoned } });
     }
+    return due.flatMap((intent) => {
+      const event = found.get(intent._id);
+      return event ? [event] : [];
+    });
   }
 
-  /** Events waiting (the relay's `demo.bus.outbox.backlog` gauge). */
-  async backlog(): Promise<number> {
-    const docs = await this.collections.orders.find(hasEvents, { projection: { 'outbox.id': 1 } }).toArray();
-    return docs.reduce((sum, doc) => sum + doc.outbox.length, 0);
+  /** Deletes the intents of the published events: by `_id`, from the small collection only. */
+  async markPublished(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.collections.outbox.deleteMany({ _id: { $in: [...ids] } });
+  }
+
+  /** Events waiting (the relay's `demo.bus.outbox.backlog` gauge): a count of the small collection, cached. */
+  backlog(): Promise<number> {
+    const now = this.clock();
+    if (!this.cachedBacklog || now - this.cachedBacklog.at >= this.backlogCacheMs) {
+      const count = this.collections.outbox.countDocuments({});
+      this.cachedBacklog = { at: now, count };
+      count.catch(() => {
+        this.cachedBacklog = undefined;
+      });
+    }
+    return this.cachedBacklog.count;
   }
 }

@@ -7,7 +7,7 @@ import type { OrderReason, OrderStatus } from '../domain/order.js';
  * has none): every state change and the event announcing it are one write to one document.
  */
 
-/** An event waiting in its order's `outbox`; removed once JetStream has acknowledged it. */
+/** An event an order announced, written in the same update as the change it announces. */
 export interface OutboxEntry {
   id: string;
   subject: string;
@@ -26,8 +26,19 @@ export interface OrderDocument {
   total?: number;
   createdAt: Date;
   updatedAt: Date;
-  /** Events of this order not yet published, in the order they were written. */
-  outbox: OutboxEntry[];
+  /**
+   * Every event this order announced, in the order they were written (kept after publishing:
+   * the order's history). Which are still unpublished is in the `outbox` collection.
+   */
+  events: OutboxEntry[];
+}
+
+/** An event not yet published, in the `outbox` collection: which order holds it. */
+export interface PendingEventDocument {
+  /** The event id. */
+  _id: string;
+  orderId: string;
+  createdAt: Date;
 }
 
 export interface CustomerDocument {
@@ -41,12 +52,15 @@ export interface CustomerDocument {
 
 export interface Collections {
   orders: Collection<OrderDocument>;
+  /** Events not yet published (see `PendingEventsLog`). */
+  outbox: Collection<PendingEventDocument>;
   customers: Collection<CustomerDocument>;
 }
 
 export function collections(db: Db): Collections {
   return {
     orders: db.collection<OrderDocument>('orders'),
+    outbox: db.collection<PendingEventDocument>('outbox'),
     customers: db.collection<CustomerDocument>('customers'),
   };
 }
@@ -55,16 +69,18 @@ export function collections(db: Db): Collections {
  * Creates the indexes: the schema "migration" of a document store, idempotent and safe when
  * two instances start at once.
  */
-export async function ensureIndexes({ orders }: Collections): Promise<void> {
+export async function ensureIndexes({ orders }: Pick<Collections, 'orders'>): Promise<void> {
   const indexes: Array<{ key: Record<string, 1 | -1>; name: string; sparse?: boolean }> = [
     { key: { userId: 1, createdAt: -1 }, name: 'orders_by_user' },
     { key: { status: 1 }, name: 'orders_by_status' },
     { key: { createdAt: -1, _id: -1 }, name: 'orders_by_created' },
-    // Sparse and multikey: only orders whose outbox holds events. Serves the relay's
-    // `pending()` (`outbox.id` exists) and `markPublished()` (`outbox.id` in the ids).
-    { key: { 'outbox.id': 1 }, name: 'orders_outbox', sparse: true },
   ];
+  // The relay needs no index on `orders`: it reads the small `outbox` collection and looks
+  // orders up by `_id` only.
   // One at a time: FerretDB 1.24 drops the connection when one `createIndexes` names several
   // indexes that already exist (every start after the first).
   for (const { key, ...options } of indexes) await orders.createIndex(key, options);
+  // Earlier versions kept pending events in the orders and indexed them; that index only costs writes now.
+  const existing = await orders.listIndexes().toArray();
+  if (existing.some((index) => index.name === 'orders_outbox')) await orders.dropIndex('orders_outbox');
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BusLogger } from '@demo/bus';
 import type { OrderLine } from '@demo/contracts';
-import type { BusinessCounter } from '@demo/telemetry';
+import type { BusinessCounter, BusinessHistogram } from '@demo/telemetry';
 import type { CustomersRepository } from '../db/customers-repository.js';
 import type { OrdersRepository } from '../db/orders-repository.js';
 import { mayOrder } from '../domain/customer.js';
@@ -23,8 +23,10 @@ export interface OrderSagaDeps {
   orders: OrdersRepository;
   customers: CustomersRepository;
   afterCommit: AfterCommit;
-  /** `demo.orders`, by outcome. */
-  outcomes: BusinessCounter<{ outcome: OrderOutcome }>;
+  /** `demo.orders`, by outcome and reason (the saga's success objective reads it). */
+  outcomes: BusinessCounter<{ outcome: OrderOutcome; reason: string }>;
+  /** `demo.order.saga.duration`: placed → outcome, in seconds (the saga's latency objective). */
+  durations?: BusinessHistogram<{ outcome: OrderOutcome }>;
   logger: BusLogger;
   clock?: () => Date;
 }
@@ -101,7 +103,10 @@ export class OrderSaga {
       logger.info({ orderId: order.id, signal: signal.type }, 'order moved meanwhile; signal ignored');
       return null;
     }
-    this.deps.outcomes.add(1, { outcome: change.outcome });
+    this.deps.outcomes.add(1, { outcome: change.outcome, reason: change.reason ?? 'none' });
+    this.deps.durations?.record(Math.max(0, (this.clock().getTime() - order.createdAt.getTime()) / 1000), {
+      outcome: change.outcome,
+    });
     this.deps.afterCommit([pending]);
     logger.info({ orderId: order.id, status: moved.status, eventId: pending.id }, `order ${change.outcome}`);
     return moved;

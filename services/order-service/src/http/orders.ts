@@ -1,5 +1,5 @@
 import { fields } from '@demo/contracts';
-import { HttpProblem, pageQuery, type Route, route, toPage } from '@demo/http';
+import { HttpProblem, input, pageQuery, type Route, route, toPage } from '@demo/http';
 import { trace } from '@opentelemetry/api';
 import { z } from 'zod';
 import type { OrdersRepository } from '../db/orders-repository.js';
@@ -12,10 +12,13 @@ export const MAX_ORDER_LINES = 50;
 /** 50 lines of a few dozen bytes each fit many times over. */
 const ORDER_BODY_LIMIT = 64 * 1024;
 
+/** An order line as the events carry it, its quantity bounded by inventory's `integer` columns. */
+const orderLine = z.strictObject({ sku: fields.sku, quantity: input.int32({ min: 1 }) });
+
 const createOrderBody = z.strictObject({
-  userId: fields.id,
+  userId: input.uuid,
   items: z
-    .array(fields.orderLine.strict())
+    .array(orderLine)
     .min(1, { error: 'an order needs at least one item' })
     .max(MAX_ORDER_LINES, { error: `an order has at most ${MAX_ORDER_LINES} items` })
     .superRefine((items, ctx) => {
@@ -30,11 +33,11 @@ const createOrderBody = z.strictObject({
 });
 
 const listQuery = pageQuery.extend({
-  userId: fields.id.optional(),
+  userId: input.uuid.optional(),
   status: z.enum(ORDER_STATUSES).optional(),
 });
 
-const byId = z.object({ id: fields.id });
+const byId = z.object({ id: input.uuid });
 
 export interface OrderRoutesDeps {
   orders: OrdersRepository;

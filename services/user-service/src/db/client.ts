@@ -1,3 +1,4 @@
+import { type PostgresWaits, postgresPoolOptions } from '@demo/http';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import * as schema from './schema.js';
@@ -9,13 +10,20 @@ export interface DatabaseClient {
   db: Database;
 }
 
-/** A connection pool and the drizzle database over it. Connections open lazily, on first use. */
+/**
+ * A connection pool and the drizzle database over it, every wait bounded by `waits`.
+ * Connections open lazily, on first use.
+ */
 export function connectDatabase(
   url: string,
   onIdleError: (error: Error) => void,
-  options: { max?: number } = {},
+  waits?: PostgresWaits,
 ): DatabaseClient {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    application_name: 'user-service',
+    ...(waits === undefined ? { max: 10 } : postgresPoolOptions(waits)),
+  });
   // An idle connection that breaks (server restart) must not crash the process: the pool replaces it.
   pool.on('error', onIdleError);
   return { pool, db: drizzle({ client: pool, schema }) };

@@ -1,9 +1,12 @@
-import type { Bus } from '@demo/bus';
+import { type Bus, busReadiness } from '@demo/bus';
 import type { ReadinessCheck } from '@demo/http';
 import type pg from 'pg';
 
-/** `GET /ready`: PostgreSQL answers, NATS is connected and every consumer is pulling. */
-export function readinessChecks(pool: pg.Pool, bus: Bus): ReadinessCheck[] {
+/**
+ * `GET /ready`: PostgreSQL answers (critical), NATS is connected and every consumer is pulling
+ * (not critical: the outbox absorbs writes while NATS is away, so /ready says `degraded`).
+ */
+export function readinessChecks(pool: pg.Pool, bus: Pick<Bus, 'health' | 'rtt'>): ReadinessCheck[] {
   return [
     {
       name: 'postgres',
@@ -11,14 +14,6 @@ export function readinessChecks(pool: pg.Pool, bus: Bus): ReadinessCheck[] {
         await pool.query('select 1');
       },
     },
-    {
-      name: 'nats',
-      check: async () => {
-        const health = bus.health();
-        if (!health.connected) throw new Error('not connected to NATS');
-        const stopped = health.consumers.filter((c) => !c.running).map((c) => c.durable);
-        if (stopped.length > 0) throw new Error(`consumers not running: ${stopped.join(', ')}`);
-      },
-    },
+    busReadiness(bus),
   ];
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { pendingEvent } from '@demo/bus';
 import { fields, UserCreated, UserDeleted } from '@demo/contracts';
-import { HttpProblem, pageQuery, type Route, route, toPage } from '@demo/http';
+import { HttpProblem, input, pageQuery, type Route, route, toPage } from '@demo/http';
 import type { BusinessCounter } from '@demo/telemetry';
 import { z } from 'zod';
 import type { UserRepository } from '../db/users-repository.js';
@@ -17,9 +17,12 @@ export interface UserRoutesDeps {
   now?: () => Date;
 }
 
-const byId = z.object({ id: fields.id });
+const byId = z.object({ id: input.uuid });
 
-const registration = z.object({ email: fields.email, name: fields.personName });
+const registration = z.object({
+  email: input.storableText(fields.email),
+  name: input.storableText(fields.personName),
+});
 
 function notFound(id: string): HttpProblem {
   return HttpProblem.notFound(`No user ${id}.`, { userId: id });

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { parseSyncInterval, renderNatsConfig } from '../src/index.js';
+
+describe('nats-server configuration', () => {
+  it('renders a cluster node with routes to its peers and sync_interval always', () => {
+    const text = renderNatsConfig({
+      serverName: 'n2',
+      host: '127.0.0.1',
+      clientPort: 4223,
+      monitorPort: 8223,
+      storeDir: '/data/n2',
+      syncInterval: 'always',
+      cluster: { name: 'demo', port: 6223, peerPorts: [6222, 6224] },
+    });
+    expect(text).toContain('server_name: "n2"');
+    expect(text).toContain('listen: "127.0.0.1:4223"');
+    expect(text).toContain('sync_interval: always');
+    expect(text).toContain('"nats-route://127.0.0.1:6222"');
+    expect(text).toContain('"nats-route://127.0.0.1:6224"');
+    expect(text).not.toContain('nats-route://127.0.0.1:6223');
+  });
+
+  it('leaves the server default fsync interval when none is chosen, and has no cluster block alone', () => {
+    const text = renderNatsConfig({
+      serverName: 'solo',
+      host: '127.0.0.1',
+      clientPort: 1,
+      monitorPort: 2,
+      storeDir: '/d',
+    });
+    expect(text).not.toContain('sync_interval');
+    expect(text).not.toContain('cluster');
+  });
+
+  it('accepts always or a duration, and names a bad value', () => {
+    expect(parseSyncInterval('always')).toBe('always');
+    expect(parseSyncInterval('2m')).toBe('2m');
+    expect(() => parseSyncInterval('sometimes')).toThrow(/"sometimes" must be "always" or a duration/);
+  });
+});

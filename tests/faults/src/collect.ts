@@ -1,0 +1,135 @@
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { MongoClient } from 'mongodb';
+import pg from 'pg';
+import type {
+  DeadLetter,
+  Line,
+  OrderStatus,
+  Reservation,
+  Stock,
+  StoredOrder,
+  UserCounts,
+} from './accounting.js';
+
+/** Every order order-service stored, read from its MongoDB database. */
+export async function readOrders(mongoUrl: string, database: string): Promise<StoredOrder[]> {
+  const client = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 10_000 });
+  try {
+    await client.connect();
+    const docs = await client
+      .db(database)
+      .collection<{
+        _id: string;
+        userId: string;
+        items: Line[];
+        status: OrderStatus;
+        reason?: string;
+        createdAt: Date;
+        updatedAt: Date;
+      }>('orders')
+      .find({}, { projection: { outbox: 0 } })
+      .toArray();
+    return docs.map((d) => ({
+      id: d._id,
+      userId: d.userId,
+      items: d.items.map(({ sku, quantity }) => ({ sku, quantity })),
+      status: d.status,
+      reason: d.reason,
+      createdAt: new Date(d.createdAt),
+      updatedAt: new Date(d.updatedAt),
+    }));
+  } finally {
+    await client.close();
+  }
+}
+
+/** How many PENDING orders order-service holds: the settle loop polls it. */
+export async function countPending(mongoUrl: string, database: string): Promise<number> {
+  const client = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 5_000 });
+  try {
+    await client.connect();
+    return await client.db(database).collection('orders').countDocuments({ status: 'PENDING' });
+  } finally {
+    await client.close();
+  }
+}
+
+async function query<R extends pg.QueryResultRow>(
+  url: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    return (await client.query<R>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+export async function readInventory(
+  url: string,
+  initial: ReadonlyMap<string, number>,
+): Promise<{ reservations: Reservation[]; stock: Stock[] }> {
+  const reservations = await query<{ order_id: string; status: Reservation['status']; items: Line[] }>(
+    url,
+    'select order_id, status, items from reservations',
+  );
+  const items = await query<{ sku: string; available: number; reserved: number }>(
+    url,
+    'select sku, available, reserved from inventory_items where sku = any($1)',
+    [[...initial.keys()]],
+  );
+  return {
+    reservations: reservations.map((r) => ({
+      orderId: r.order_id,
+      status: r.status,
+      items: r.items.map(({ sku, quantity }) => ({ sku, quantity })),
+    })),
+    stock: items.map((i) => ({
+      sku: i.sku,
+      initial: initial.get(i.sku) ?? 0,
+      available: i.available,
+      reserved: i.reserved,
+    })),
+  };
+}
+
+export async function readUsers(url: string, ids: readonly string[]): Promise<UserCounts[]> {
+  const rows = await query<{ id: string; order_count: number; rejected_order_count: number }>(
+    url,
+    'select id, order_count, rejected_order_count from users where id = any($1)',
+    [[...ids]],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    orderCount: r.order_count,
+    rejectedOrderCount: r.rejected_order_count,
+  }));
+}
+
+/** Every message of the DLQ stream, with the reason and consumer the bus stamped on it. */
+export async function readDeadLetters(natsUrl: string): Promise<DeadLetter[]> {
+  const nc = await connect({ servers: natsUrl.split(','), timeout: 5_000 });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.streams.info('DLQ').catch(() => undefined);
+    if (!info || info.state.messages === 0) return [];
+    const consumer = await jetstream(nc).consumers.get('DLQ');
+    const letters: DeadLetter[] = [];
+    while (letters.length < info.state.messages) {
+      const msg = await consumer.next({ expires: 2_000 });
+      if (!msg) break;
+      letters.push({
+        subject: msg.subject,
+        reason: msg.headers?.get('dlq-reason') ?? '',
+        consumer: msg.headers?.get('dlq-consumer') ?? '',
+      });
+    }
+    return letters;
+  } finally {
+    await nc.close();
+  }
+}

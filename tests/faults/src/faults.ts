@@ -1,0 +1,198 @@
+import type { DeadLetter } from './accounting.js';
+import type { ServiceName, Services } from './services.js';
+import type { FaultStack } from './stack.js';
+
+export interface FaultContext {
+  stack: FaultStack;
+  services: Services;
+  /** Sleeps, unless the run is aborted. */
+  sleep(ms: number): Promise<void>;
+  /** Milliseconds since the load started. */
+  elapsed(): number;
+  /** A line for the run's log: what was done and when. */
+  note(text: string): void;
+}
+
+export interface Fault {
+  name: string;
+  /** What is done, for the table's legend. */
+  description: string;
+  /** Needs the 3-node cluster (R3 streams) instead of one server. */
+  cluster: boolean;
+  /** How long orders are placed; the fault runs inside this window. */
+  loadMs: number;
+  /** Environment switches the services start with (crash switches). */
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  explainedDeadLetters?: (letter: DeadLetter) => boolean;
+  inject(ctx: FaultContext): Promise<void>;
+}
+
+const OUTAGE_MS = 60_000;
+
+const killService =
+  (name: ServiceName, atMs: number, downMs = 2_000) =>
+  async (ctx: FaultContext) => {
+    await ctx.sleep(atMs);
+    await ctx.services.kill(name);
+    ctx.note(`kill -9 ${name}`);
+    await ctx.sleep(downMs);
+    await ctx.services.start(name);
+    ctx.note(`${name} restarted`);
+  };
+
+const killClusterNode =
+  (which: 'leader' | 'follower', stream: string, atMs: number, downMs = 10_000) =>
+  async (ctx: FaultContext) => {
+    const cluster = ctx.stack.cluster;
+    if (!cluster) throw new Error('this fault needs the cluster');
+    await ctx.sleep(atMs);
+    const leader = await cluster.streamLeader(stream);
+    const node = which === 'leader' ? leader : (await cluster.streamFollowers(stream))[0];
+    if (!node) throw new Error(`stream ${stream} has no follower`);
+    await cluster.kill(node);
+    ctx.note(`kill -9 of ${node}, the ${which} of ${stream}`);
+    await ctx.sleep(downMs);
+    await cluster.restart(node);
+    ctx.note(`${node} restarted on its store; ${stream} is led by ${await cluster.streamLeader(stream)}`);
+  };
+
+const outage =
+  (
+    what: string,
+    stop: (s: FaultStack) => Promise<void>,
+    start: (s: FaultStack) => Promise<void>,
+    atMs: number,
+  ) =>
+  async (ctx: FaultContext) => {
+    await ctx.sleep(atMs);
+    await stop(ctx.stack);
+    ctx.note(`${what} stopped`);
+    await ctx.sleep(OUTAGE_MS);
+    await start(ctx.stack);
+    ctx.note(`${what} back`);
+  };
+
+const crashSwitch = (service: ServiceName, subject: string) => async (ctx: FaultContext) => {
+  const crashed = await ctx.services.exited(service, 60_000);
+  if (!crashed) throw new Error(`${service} did not crash after committing ${subject}`);
+  ctx.note(`${service} killed itself after committing ${subject}`);
+  await ctx.sleep(2_000);
+  await ctx.services.start(service);
+  ctx.note(`${service} restarted without the switch`);
+};
+
+/** Every fault the harness knows, in the order `npm run test:faults` runs them. */
+export const FAULTS: readonly Fault[] = [
+  {
+    name: 'nats-kill',
+    description: 'kill -9 of nats-server, restart on the same store 5 s later',
+    cluster: false,
+    loadMs: 40_000,
+    inject: async (ctx) => {
+      await ctx.sleep(15_000);
+      await ctx.stack.killNats();
+      ctx.note('kill -9 nats-server');
+      await ctx.sleep(5_000);
+      await ctx.stack.restartNats();
+      ctx.note('nats-server restarted');
+    },
+  },
+  {
+    name: 'leader-kill',
+    description: 'cluster: kill -9 of the ORDERS stream leader, restart 10 s later',
+    cluster: true,
+    loadMs: 40_000,
+    inject: killClusterNode('leader', 'ORDERS', 15_000),
+  },
+  {
+    name: 'follower-kill',
+    description: 'cluster: kill -9 of an ORDERS stream follower, restart 10 s later',
+    cluster: true,
+    loadMs: 40_000,
+    inject: killClusterNode('follower', 'ORDERS', 15_000),
+  },
+  ...(['user-service', 'order-service', 'inventory-service'] as const).map(
+    (name): Fault => ({
+      name: `kill-${name}`,
+      description: `kill -9 of ${name}, restart 2 s later`,
+      cluster: false,
+      loadMs: 40_000,
+      inject: killService(name, 15_000),
+    }),
+  ),
+  {
+    name: 'crash-after-commit',
+    description: 'inventory-service kills itself between committing inventory.reserved and publishing it',
+    cluster: false,
+    loadMs: 40_000,
+    serviceEnv: { 'inventory-service': { FAULT_CRASH_AFTER_COMMIT: 'inventory.reserved' } },
+    inject: crashSwitch('inventory-service', 'inventory.reserved'),
+  },
+  {
+    name: 'order-crash-after-commit',
+    description: 'order-service kills itself between storing an order (orders.created) and publishing it',
+    cluster: false,
+    loadMs: 40_000,
+    serviceEnv: { 'order-service': { FAULT_CRASH_AFTER_COMMIT: 'orders.created' } },
+    inject: crashSwitch('order-service', 'orders.created'),
+  },
+  {
+    name: 'postgres-stop-60s',
+    description: 'PostgreSQL stopped (fast shutdown) for 60 s',
+    cluster: false,
+    loadMs: 80_000,
+    inject: outage(
+      'PostgreSQL',
+      (s) => s.stopPostgres(),
+      (s) => s.startPostgres(),
+      10_000,
+    ),
+  },
+  {
+    name: 'mongodb-stop-60s',
+    description: 'FerretDB (MongoDB) stopped for 60 s',
+    cluster: false,
+    loadMs: 80_000,
+    inject: outage(
+      'FerretDB',
+      (s) => s.stopMongo(),
+      (s) => s.startMongo(),
+      10_000,
+    ),
+  },
+  {
+    name: 'nats-unreachable-60s',
+    description: 'NATS unreachable for 60 s (connections reset and refused; the server keeps running)',
+    cluster: false,
+    loadMs: 80_000,
+    inject: outage(
+      'NATS reachability',
+      (s) => s.cutNats(),
+      (s) => s.restoreNats(),
+      10_000,
+    ),
+  },
+];
+
+/**
+ * The short form in `npm test`: on the 3-node cluster, kill -9 of the ORDERS leader, then of
+ * inventory-service, then PostgreSQL stopped 60 s, one after the other under one load.
+ */
+export const SHORT: Fault = {
+  name: 'short',
+  description:
+    'cluster: ORDERS leader kill at 10 s, inventory-service kill at 25 s, PostgreSQL stopped 60 s at 40 s',
+  cluster: true,
+  loadMs: 110_000,
+  inject: async (ctx) => {
+    await killClusterNode('leader', 'ORDERS', 10_000)(ctx);
+    await killService('inventory-service', 5_000)(ctx);
+    await ctx.sleep(Math.max(0, 40_000 - ctx.elapsed()));
+    await outage(
+      'PostgreSQL',
+      (s) => s.stopPostgres(),
+      (s) => s.startPostgres(),
+      0,
+    )(ctx);
+  },
+};

@@ -1,0 +1,183 @@
+import { chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  createDatabases,
+  ensureInstalled,
+  freePort,
+  isAlive,
+  type NatsCluster,
+  type ServerRecord,
+  type SyncInterval,
+  startFerretDb,
+  startNats,
+  startNatsCluster,
+  startPostgres,
+  stopProcess,
+  waitUntil,
+} from '@demo/infra';
+import { type CuttableProxy, startProxy } from './proxy.js';
+
+export interface FaultStackOptions {
+  dir: string;
+  /** A 3-node JetStream cluster (R3 streams) instead of one server. */
+  cluster: boolean;
+  syncInterval?: SyncInterval;
+}
+
+/** Signals a daemon's process group; resolves once it is gone. */
+async function signal(pid: number, sig: NodeJS.Signals): Promise<void> {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      return;
+    }
+  }
+  await waitUntil(`process ${pid} gone after ${sig}`, async () => {
+    if (isAlive(pid)) throw new Error('still running');
+  });
+}
+
+/**
+ * The harness's own servers: NATS (one server behind a cuttable proxy, or a 3-node cluster),
+ * PostgreSQL and FerretDB, each on free loopback ports with data under `dir`, each of which
+ * the faults kill, stop and start again on the same data.
+ */
+export class FaultStack {
+  private constructor(
+    private readonly options: FaultStackOptions,
+    private nats: ServerRecord | undefined,
+    private readonly natsPort: number,
+    private readonly natsMonitorPort: number,
+    readonly cluster: NatsCluster | undefined,
+    private readonly proxy: CuttableProxy | undefined,
+    private postgres: ServerRecord | undefined,
+    private readonly postgresPort: number,
+    private mongo: ServerRecord | undefined,
+    private readonly mongoPort: number,
+  ) {}
+
+  static async start(options: FaultStackOptions): Promise<FaultStack> {
+    await ensureInstalled(['nats-server', 'ferretdb']);
+    mkdirSync(options.dir, { recursive: true });
+    // PostgreSQL runs as its own user when we are root: it must be able to reach its folder.
+    chmodSync(options.dir, 0o755);
+    const [natsPort, natsMonitorPort, postgresPort, mongoPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    const cluster = options.cluster
+      ? await startNatsCluster({ dir: join(options.dir, 'nats'), syncInterval: options.syncInterval })
+      : undefined;
+    const nats = options.cluster
+      ? undefined
+      : await startNats({
+          dir: join(options.dir, 'nats'),
+          port: natsPort,
+          monitorPort: natsMonitorPort,
+          syncInterval: options.syncInterval,
+        });
+    const proxy = options.cluster ? undefined : await startProxy('nats', natsPort);
+    const [postgres, mongo] = await Promise.all([
+      startPostgres({ dir: join(options.dir, 'postgres'), port: postgresPort }),
+      startFerretDb({ dir: join(options.dir, 'ferretdb'), port: mongoPort }),
+    ]);
+    await createDatabases(postgres.url, ['users', 'inventory']);
+    return new FaultStack(
+      options,
+      nats,
+      natsPort,
+      natsMonitorPort,
+      cluster,
+      proxy,
+      postgres,
+      postgresPort,
+      mongo,
+      mongoPort,
+    );
+  }
+
+  /** What the services connect to: the proxy of the single server, or every cluster node. */
+  get natsUrl(): string {
+    if (this.cluster) return this.cluster.url;
+    if (!this.proxy) throw new Error('no NATS proxy');
+    return this.proxy.url;
+  }
+
+  /** A direct URL for the harness's own reads (not through the proxy). */
+  get natsDirectUrl(): string {
+    return this.cluster ? this.cluster.url : `nats://127.0.0.1:${this.natsPort}`;
+  }
+
+  get replicas(): number {
+    return this.cluster ? 3 : 1;
+  }
+
+  databaseUrl(name: 'users' | 'inventory'): string {
+    const url = new URL(this.postgresAdminUrl);
+    url.pathname = `/${name}`;
+    return url.toString();
+  }
+
+  get postgresAdminUrl(): string {
+    return `postgres://postgres:postgres@127.0.0.1:${this.postgresPort}/postgres`;
+  }
+
+  get mongoUrl(): string {
+    return `mongodb://127.0.0.1:${this.mongoPort}/`;
+  }
+
+  async killNats(): Promise<void> {
+    if (!this.nats) throw new Error('killNats is for the single server; kill cluster nodes by name');
+    await signal(this.nats.pid, 'SIGKILL');
+  }
+
+  async restartNats(): Promise<void> {
+    this.nats = await startNats({
+      dir: join(this.options.dir, 'nats'),
+      port: this.natsPort,
+      monitorPort: this.natsMonitorPort,
+      syncInterval: this.options.syncInterval,
+    });
+  }
+
+  async cutNats(): Promise<void> {
+    if (!this.proxy) throw new Error('NATS is cut off through the proxy of the single server');
+    await this.proxy.cut();
+  }
+
+  async restoreNats(): Promise<void> {
+    await this.proxy?.restore();
+  }
+
+  /** Fast shutdown (SIGINT): PostgreSQL ends every session and stops. */
+  async stopPostgres(): Promise<void> {
+    if (this.postgres) await signal(this.postgres.pid, 'SIGINT');
+  }
+
+  async startPostgres(): Promise<void> {
+    this.postgres = await startPostgres({ dir: join(this.options.dir, 'postgres'), port: this.postgresPort });
+  }
+
+  async stopMongo(): Promise<void> {
+    if (this.mongo) await signal(this.mongo.pid, 'SIGTERM');
+  }
+
+  async startMongo(): Promise<void> {
+    this.mongo = await startFerretDb({ dir: join(this.options.dir, 'ferretdb'), port: this.mongoPort });
+  }
+
+  async close(): Promise<void> {
+    await this.proxy?.close();
+    await Promise.all([
+      this.cluster?.close(),
+      this.nats && stopProcess(this.nats.pid),
+      this.postgres && stopProcess(this.postgres.pid),
+      this.mongo && stopProcess(this.mongo.pid),
+    ]);
+  }
+}
