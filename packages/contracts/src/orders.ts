@@ -59,8 +59,8 @@ export const OrderCreatedV2 = defineEvent({
   upcastFrom: { contract: OrderCreatedV1, upcast: (data) => orderCreatedV1toV2(data) },
 });
 
-/** The current version of `orders.created`. */
-export const OrderCreated = OrderCreatedV1;
+/** The current version of `orders.created` (v2). */
+export const OrderCreated = OrderCreatedV2;
 
 export const OrderConfirmed = defineEvent({
   subject: 'orders.confirmed',

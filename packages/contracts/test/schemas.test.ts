@@ -7,7 +7,6 @@ import {
   InventoryStockChanged,
   OrderCancelled,
   OrderConfirmed,
-  OrderCreated,
   OrderCreatedV1,
   OrderCreatedV2,
   OrderRejected,
@@ -118,13 +117,13 @@ const cases: Case[] = [
   },
   {
     name: 'quantity 0',
-    event: OrderCreated,
+    event: OrderCreatedV1,
     value: 0,
     path: ['items', 1, 'quantity'],
   },
   {
     name: 'negative quantity',
-    event: OrderCreated,
+    event: OrderCreatedV1,
     value: -1,
     path: ['items', 0, 'quantity'],
   },
@@ -136,11 +135,11 @@ const cases: Case[] = [
   },
   {
     name: 'quantity as a string',
-    event: OrderCreated,
+    event: OrderCreatedV1,
     value: '2',
     path: ['items', 0, 'quantity'],
   },
-  { name: 'empty items', event: OrderCreated, value: [], path: ['items'] },
+  { name: 'empty items', event: OrderCreatedV1, value: [], path: ['items'] },
   {
     name: 'empty items (reserved)',
     event: InventoryReserved,
@@ -155,7 +154,7 @@ const cases: Case[] = [
   },
   {
     name: 'lower-case sku',
-    event: OrderCreated,
+    event: OrderCreatedV1,
     value: 'book-001',
     path: ['items', 0, 'sku'],
   },
@@ -168,7 +167,7 @@ const cases: Case[] = [
   },
   {
     name: 'time without offset',
-    event: OrderCreated,
+    event: OrderCreatedV1,
     value: '2026-11-24T10:15:00',
     path: ['createdAt'],
   },

@@ -1,4 +1,4 @@
-import { type InventoryReservedData, OrderCreated } from '@demo/contracts';
+import { type InventoryReservedData, OrderCreatedV1 } from '@demo/contracts';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, Harness, order, sku } from './harness.js';
@@ -60,7 +60,7 @@ describe('inventory-service lifecycle', () => {
 
     const faulty = await h.startService({ FAULT_CRASH_AFTER_COMMIT: 'inventory.reserved' });
     const o = order([{ sku: code, quantity: 2 }]);
-    await h.publish(OrderCreated, o);
+    await h.publish(OrderCreatedV1, o);
     expect(await h.exited(faulty)).toBe('SIGKILL');
 
     // Committed, not published.

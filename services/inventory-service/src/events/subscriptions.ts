@@ -30,7 +30,8 @@ export async function subscribeAll(bus: Bus, deps: SubscriptionDeps): Promise<vo
     options: Partial<SubscribeOptions> = {},
   ) => bus.subscribe(event, handler, { durable: durableName(event), concurrency: 8, ...RETRY, ...options });
 
-  await subscribe(OrderCreated, onOrderCreated(deps.reservations, deps.outcomes));
+  // v2, and v1 through its upcaster: v1 messages still in the stream or replayed from DLQ.
+  await subscribe(OrderCreated, onOrderCreated(deps.reservations, deps.outcomes), { versions: [1, 2] });
   await subscribe(OrderCancelled, onOrderCancelled(deps.reservations, deps.outcomes));
   // One at a time: a SKU's changes apply in stream order (the sequence filter then only guards redeliveries).
   await subscribe(InventoryStockChanged, onStockChanged(deps.stockLevels), { concurrency: 1 });

@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { BusLogger } from '@demo/bus';
-import type { OrderLine } from '@demo/contracts';
 import type { BusinessCounter, BusinessHistogram } from '@demo/telemetry';
 import type { CustomersRepository } from '../db/customers-repository.js';
 import type { OrdersRepository } from '../db/orders-repository.js';
 import { mayOrder } from '../domain/customer.js';
-import { type Order, type OrderOutcome, type OrderSignal, placeOrder, transition } from '../domain/order.js';
+import {
+  type Order,
+  type OrderOutcome,
+  type OrderSignal,
+  type PlacedLine,
+  placeOrder,
+  transition,
+} from '../domain/order.js';
 import { type AfterCommit, toPendingEvent } from './publishing.js';
 
 /** The user may not order: never announced by `users.created`, or deleted. */
@@ -47,7 +53,7 @@ export class OrderSaga {
    * Stores a new `PENDING` order with its `orders.created` event, for a customer who may
    * order (else `UnknownCustomerError`).
    */
-  async place(input: { userId: string; items: readonly OrderLine[] }): Promise<Order> {
+  async place(input: { userId: string; items: readonly PlacedLine[] }): Promise<Order> {
     const customer = await this.deps.customers.find(input.userId);
     if (!mayOrder(customer)) throw new UnknownCustomerError(input.userId, customer?.deletedAt !== undefined);
     const { order, event } = placeOrder({ id: randomUUID(), ...input, now: this.clock() });
