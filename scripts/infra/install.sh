@@ -2,7 +2,7 @@
 # Installs the pinned servers that tests and `npm run dev` use on a machine without Docker.
 # Idempotent: every binary lands in a cache folder outside the repository and is built once.
 #
-#   scripts/infra/install.sh [nats-server|nats|ferretdb|otelcol|prometheus|kustomize ...]   (default: all)
+#   scripts/infra/install.sh [nats-server|nats|ferretdb|otelcol|prometheus|kustomize|schemathesis|jaeger ...]   (default: all)
 #
 # Environment: DEMO_CACHE_DIR (default ${XDG_CACHE_HOME:-$HOME/.cache}/demo-platform).
 set -euo pipefail
@@ -90,11 +90,40 @@ install_prometheus() {
   go_install github.com/prometheus/prometheus/cmd/promtool "$PROMETHEUS_VERSION" "promtool-$PROMETHEUS_VERSION"
 }
 
+# Jaeger v2, the trace UI of `npm run dev`: its cmd/jaeger is built from the module in a small
+# module of its own (`go get -tool`), since `go install` refuses its replace directives.
+install_jaeger() {
+  local target="jaeger-$JAEGER_VERSION"
+  if [[ -x "$bin/$target" ]]; then log "$target present"; return; fi
+  need_go
+  log "building Jaeger $JAEGER_VERSION (once; about 7 minutes cold; cached in $bin)"
+  local mod="$cache/src/jaeger-mod"
+  rm -rf "$mod"; mkdir -p "$mod"
+  (cd "$mod" && go mod init jaeger-build >/dev/null 2>&1 \
+    && GOFLAGS=-buildvcs=false go get -tool "github.com/jaegertracing/jaeger/cmd/jaeger@$JAEGER_VERSION" >&2 \
+    && GOFLAGS=-buildvcs=false go build -o "$bin/$target.tmp" github.com/jaegertracing/jaeger/cmd/jaeger)
+  mv "$bin/$target.tmp" "$bin/$target"
+  rm -rf "$mod"
+}
+
 # kustomize renders k8s/ for `npm run k8s:render` and the deploy tests.
 install_kustomize() { go_install sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" "kustomize-$KUSTOMIZE_VERSION"; }
 
+# schemathesis fuzzes each service against its OpenAPI document (`npm run test:api`). A
+# virtualenv of its own in the cache, pinned; the `st` entry point is linked into the cache bin.
+install_schemathesis() {
+  local target="schemathesis-$SCHEMATHESIS_VERSION" venv="$cache/venv/schemathesis-$SCHEMATHESIS_VERSION"
+  if [[ -x "$bin/$target" ]]; then log "$target present"; return; fi
+  command -v python3 >/dev/null 2>&1 || die "python3 is missing: install Python 3.10 or newer (apt-get install python3 python3-venv) and run this again"
+  log "installing schemathesis $SCHEMATHESIS_VERSION from PyPI (once; cached in $venv)"
+  rm -rf "$venv"
+  python3 -m venv "$venv" || die "python3 -m venv failed: install python3-venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2
+  ln -sf "$venv/bin/st" "$bin/$target"
+}
+
 components=("$@")
-[[ ${#components[@]} -gt 0 ]] || components=(nats-server nats ferretdb otelcol prometheus kustomize)
+[[ ${#components[@]} -gt 0 ]] || components=(nats-server nats ferretdb otelcol prometheus kustomize schemathesis jaeger)
 for c in "${components[@]}"; do
   case "$c" in
     nats-server) install_nats_server ;;
@@ -103,7 +132,9 @@ for c in "${components[@]}"; do
     otelcol) install_otelcol ;;
     prometheus) install_prometheus ;;
     kustomize) install_kustomize ;;
-    *) die "unknown component '$c' (known: nats-server nats ferretdb otelcol prometheus kustomize)" ;;
+    schemathesis) install_schemathesis ;;
+    jaeger) install_jaeger ;;
+    *) die "unknown component '$c' (known: nats-server nats ferretdb otelcol prometheus kustomize schemathesis jaeger)" ;;
   esac
 done
 log "binaries in $bin"

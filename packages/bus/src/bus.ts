@@ -44,6 +44,7 @@ export class Bus {
   /** What the connection's status stream last said: up after `reconnect`, down after `disconnect`. */
   private linkUp = true;
   private readonly observeConsumers: (result: BatchObservableResult) => Promise<void>;
+  private readonly observeDeadLetters: (result: BatchObservableResult) => Promise<void>;
 
   private constructor(
     readonly nc: NatsConnection,
@@ -82,6 +83,32 @@ export class Bus {
       instruments.pending,
       instruments.ackPending,
     ]);
+    this.observeDeadLetters = async (result) => {
+      // Each dead-letter stream once, with its count by subject; 0 for a subscription without any.
+      const byStream = new Map<string, Set<string>>();
+      for (const sub of this.subscriptions) {
+        const stream = sub.deadLetterStream;
+        if (stream) byStream.set(stream, (byStream.get(stream) ?? new Set()).add(`dlq.${sub.event.subject}`));
+      }
+      await Promise.all(
+        [...byStream].map(async ([stream, subjects]) => {
+          try {
+            const info = await this.jsm.streams.info(stream, { subjects_filter: 'dlq.>' });
+            const counts = info.state.subjects ?? {};
+            for (const subject of new Set([...subjects, ...Object.keys(counts)])) {
+              result.observe(instruments.dlqMessages, counts[subject] ?? 0, {
+                'messaging.system': 'nats',
+                'messaging.nats.stream.name': stream,
+                'messaging.destination.name': subject.slice('dlq.'.length),
+              });
+            }
+          } catch (error) {
+            logger.debug({ err: error, stream }, 'dead-letter stream info unavailable for metrics');
+          }
+        }),
+      );
+    };
+    instruments.meter.addBatchObservableCallback(this.observeDeadLetters, [instruments.dlqMessages]);
   }
 
   /** Connects (with reconnects) and prepares JetStream. */
@@ -164,7 +191,13 @@ export class Bus {
       throw new Error(`consumer ${options.durable} already subscribes to ${event.subject} in this process`);
     }
     const subscription = new Subscription(
-      { js: this.js, jsm: this.jsm, instruments: this.instruments, logger: this.logger },
+      {
+        js: this.js,
+        jsm: this.jsm,
+        instruments: this.instruments,
+        logger: this.logger,
+        maxPayload: () => this.nc.info?.max_payload ?? 1024 * 1024,
+      },
       event,
       handler,
       options,
@@ -201,6 +234,9 @@ export class Bus {
     this.instruments.meter.removeBatchObservableCallback(this.observeConsumers, [
       this.instruments.pending,
       this.instruments.ackPending,
+    ]);
+    this.instruments.meter.removeBatchObservableCallback(this.observeDeadLetters, [
+      this.instruments.dlqMessages,
     ]);
     if (!this.nc.isClosed()) {
       await this.nc

@@ -5,7 +5,9 @@ export type BusErrorCode =
   | 'PUBLISH_TIMEOUT'
   | 'CONNECTION_CLOSED'
   | 'STREAM_CONFIG_CONFLICT'
-  | 'PUBLISH_FAILED';
+  | 'PUBLISH_FAILED'
+  | 'PERMANENT_FAILURE'
+  | 'HANDLER_DEADLINE';
 
 /** Base class: a code to branch on, the subject or stream involved, and whether a retry may help. */
 export class BusError extends Error {
@@ -98,6 +100,30 @@ export class StreamConfigConflictError extends BusError {
         'migrate the stream (create a new one and move consumers) instead',
       { context: { stream, setting, current, wanted } },
     );
+  }
+}
+
+/**
+ * Thrown (or used as a `cause`) by a handler that knows a retry cannot help: a business rule the
+ * message breaks, a reference that will never exist. The message is dead-lettered at once
+ * (reason `permanent`), without spending its retries.
+ */
+export class PermanentError extends BusError {
+  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super('PERMANENT_FAILURE', message, { ...options, retryable: false });
+  }
+}
+
+/** The handler ran past its subscription's `ackDeadlineMs`: counted as a failed attempt. */
+export class HandlerDeadlineError extends BusError {
+  constructor(
+    readonly subject: string,
+    readonly deadlineMs: number,
+  ) {
+    super('HANDLER_DEADLINE', `handler for ${subject} ran past its ${deadlineMs} ms deadline`, {
+      context: { subject, deadlineMs },
+      retryable: false,
+    });
   }
 }
 

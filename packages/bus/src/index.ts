@@ -1,5 +1,11 @@
 export type { BusHealth, BusOptions } from './bus.js';
 export { Bus } from './bus.js';
+export type { FailureKind } from './consume/classify.js';
+export { classifyFailure, isPermanent, isTransient } from './consume/classify.js';
+export type { Decoded, RawMessage } from './consume/decode.js';
+export { decode } from './consume/decode.js';
+export type { AttemptHistory, Decision, Outcome, PoisonReason, SettlePolicy } from './consume/settle.js';
+export { DEFAULT_SETTLE_POLICY, settle } from './consume/settle.js';
 export type {
   EventContract,
   EventData,
@@ -13,12 +19,16 @@ export type { BusErrorCode, FieldIssue } from './errors.js';
 export {
   BusError,
   ConnectionClosedError,
+  HandlerDeadlineError,
   InvalidEventDataError,
   isBusError,
   NoStreamError,
+  PermanentError,
   PublishTimeoutError,
   StreamConfigConflictError,
 } from './errors.js';
+export type { LastResortOptions } from './last-resort.js';
+export { installLastResortHandlers } from './last-resort.js';
 export type { BusLogger } from './logger.js';
 export { jsonLogger, silentLogger } from './logger.js';
 export type { OutboxRelayOptions, OutboxStore, PendingEvent } from './outbox.js';
@@ -38,4 +48,4 @@ export type {
 } from './subscription.js';
 export type { VersionFailureReason, VersionPolicy, VersionResolution } from './versioning.js';
 export { parseEventType, upcastChain, versionReader } from './versioning.js';
-export { CE, DLQ, MSG_ID } from './wire.js';
+export { CE, DLQ, headerValue, isReservedHeader, MSG_ID } from './wire.js';

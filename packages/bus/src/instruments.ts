@@ -38,6 +38,8 @@ export interface Instruments {
   operationDuration: Histogram;
   processDuration: Histogram;
   deadLetters: Counter;
+  deadLetterFailures: Counter;
+  dlqMessages: ObservableGauge;
   pending: ObservableGauge;
   ackPending: ObservableGauge;
 }
@@ -68,6 +70,14 @@ export function createInstruments(): Instruments {
     deadLetters: meter.createCounter('demo.bus.dead_letters', {
       unit: '{message}',
       description: 'Messages moved to the dead-letter stream, by reason',
+    }),
+    deadLetterFailures: meter.createCounter('demo.bus.dead_letter.failures', {
+      unit: '{message}',
+      description: 'Messages terminated because their dead letter could not be published after retries',
+    }),
+    dlqMessages: meter.createObservableGauge('demo.bus.dlq.messages', {
+      unit: '{message}',
+      description: 'Dead letters held by the dead-letter stream, by original subject',
     }),
     pending: meter.createObservableGauge('demo.bus.consumer.pending', {
       unit: '{message}',

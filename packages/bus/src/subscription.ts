@@ -1,7 +1,6 @@
 import {
   AckPolicy,
   type ConsumerConfig,
-  type ConsumerMessages,
   DeliverPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
@@ -10,39 +9,31 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
+import { AckBatcher, settleSafely } from './consume/acks.js';
+import { classifyFailure } from './consume/classify.js';
+import { DeadLetterPublisher, type Failure } from './consume/dead-letter.js';
+import { decode } from './consume/decode.js';
+import { Delivery, type MessageContext, safeHeaders } from './consume/delivery.js';
+import { PullLoop } from './consume/pull-loop.js';
 import {
-  context,
-  isSpanContextValid,
-  propagation,
-  ROOT_CONTEXT,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-} from '@opentelemetry/api';
+  type AttemptHistory,
+  DEFAULT_SETTLE_POLICY,
+  type DeadLetterReason,
+  type Decision,
+  type Outcome,
+  type SettlePolicy,
+  settle,
+} from './consume/settle.js';
+import { startProcessTrace } from './consume/trace.js';
 import type { EventContract, EventData } from './contract.js';
-import type { FieldIssue } from './errors.js';
+import { HandlerDeadlineError } from './errors.js';
 import { ATTR, type Instruments, MESSAGING_SYSTEM } from './instruments.js';
 import type { BusLogger } from './logger.js';
-import { Semaphore } from './semaphore.js';
-import { type VersionResolution, versionReader } from './versioning.js';
-import { CE, copyHeaders, DLQ, headerRecord, messageGetter } from './wire.js';
+import { type VersionRead, versionReader } from './versioning.js';
+import { headerValue } from './wire.js';
 
-/** What a handler learns about the message besides its typed data. */
-export interface MessageContext {
-  subject: string;
-  /** `ce-id`, or `<stream>:<sequence>` for a message published without headers. */
-  eventId: string;
-  stream: string;
-  streamSequence: number;
-  /** 1 on the first delivery. */
-  deliveryCount: number;
-  /** `ce-time` if present, else when JetStream stored the message. */
-  time: Date;
-  headers: Readonly<Record<string, string>>;
-  /** Bound to the message (subject, event id, delivery) and, through the active context, to its trace. */
-  logger: BusLogger;
-}
+export type { MessageContext } from './consume/delivery.js';
+export type { DeadLetterReason } from './consume/settle.js';
 
 export type Handler<E extends EventContract> = (
   data: EventData<E>,
@@ -54,9 +45,9 @@ export interface SubscribeOptions {
   durable: string;
   /** Handlers running at once in this process. Default 8. */
   concurrency?: number;
-  /** Deliveries before a failing message is dead-lettered. Default 5. */
+  /** Ordinary failures (not transient ones) before a message is dead-lettered. Default 5. */
   maxDeliver?: number;
-  /** Delay before redelivery after the n-th failure (the last value repeats). Default [1s, 5s, 15s, 30s]. */
+  /** Delay before redelivery after the n-th ordinary failure (the last value repeats). Default [1s, 5s, 15s, 30s]. */
   backoffMs?: readonly number[];
   /** How long the server waits for an ack before redelivering; long handlers are kept alive. Default 30 s. */
   ackWaitMs?: number;
@@ -68,9 +59,21 @@ export interface SubscribeOptions {
    * it can read (older ones with an upcaster chain, newer ones that validate against its schema).
    */
   versions?: readonly number[];
+  /**
+   * How long a handler may run: past it the attempt counts as failed, its keep-alive stops and
+   * `ctx.signal` aborts. Default: none.
+   */
+  ackDeadlineMs?: number;
+  /**
+   * How long transient failures (a database or NATS away) are retried, from the first one,
+   * before the dead letter (`transient_exhausted`). They do not spend `maxDeliver`. Default 15 min.
+   */
+  transientRetryMs?: number;
+  /** Backoff of transient retries: doubling from `baseMs` up to `maxMs`, with jitter. Default 500 ms … 15 s. */
+  transientBackoffMs?: { baseMs: number; maxMs: number };
+  /** Attempts to publish a dead letter before the message is terminated without one. Default 5. */
+  maxDeadLetterAttempts?: number;
 }
-
-export type DeadLetterReason = 'unparseable' | 'schema_invalid' | 'unsupported_version' | 'handler_failed';
 
 export interface ConsumerState {
   durable: string;
@@ -85,42 +88,37 @@ export interface SubscriptionDeps {
   jsm: JetStreamManager;
   instruments: Instruments;
   logger: BusLogger;
+  /** The server's `max_payload`, read when a dead letter is built. */
+  maxPayload: () => number;
 }
 
-const DEFAULT_BACKOFF = [1_000, 5_000, 15_000, 30_000] as const;
-
-class DeadLetter extends Error {
-  constructor(
-    readonly reason: DeadLetterReason,
-    message: string,
-    readonly issues?: FieldIssue[],
-  ) {
-    super(message);
-  }
+/** What this process remembers of a message between deliveries (bounded; lost on restart). */
+interface Memory extends AttemptHistory {
+  deadLetterFailures: number;
 }
 
-/** One durable pull consumer delivering one event type to one handler, with bounded concurrency. */
+const MAX_REMEMBERED = 10_000;
+
+/**
+ * One durable pull consumer delivering one event type to one handler: the wiring of the
+ * consume steps (pull loop → delivery context → trace → decode → handler → settle → ack,
+ * retry or dead letter).
+ */
 export class Subscription<E extends EventContract = EventContract> {
-  private messages?: ConsumerMessages;
-  private loop?: Promise<void>;
-  private stopping = false;
-  private readonly slots: Semaphore;
-  private readonly inFlight = new Set<Promise<void>>();
-  /** Messages being handled and when they started, for the shared keep-alive timer. */
-  private readonly working = new Map<JsMsg, number>();
-  private keepAlive?: NodeJS.Timeout;
-  /** Acks wait for the end of the current event-loop turn, so one socket write carries many. */
-  private readonly acks: JsMsg[] = [];
-  private ackFlush?: NodeJS.Immediate;
+  private loop?: PullLoop;
+  private readonly acks: AckBatcher;
   private readonly concurrency: number;
-  private readonly maxDeliver: number;
-  private readonly backoff: readonly number[];
   private readonly ackWaitMs: number;
+  private readonly policy: SettlePolicy;
+  private readonly maxDeadLetterAttempts: number;
   private readonly attributes: Record<string, string>;
+  private readonly memory = new Map<number, Memory>();
+  private readonly deadLetters: DeadLetterPublisher;
   private streamName = '';
+  private dlqStream?: string;
   private readonly log: BusLogger;
   private readonly spanName: string;
-  private readonly read: (type: string | undefined, raw: unknown) => VersionResolution<EventData<E>>;
+  private readonly read: VersionRead<EventData<E>>;
 
   constructor(
     private readonly deps: SubscriptionDeps,
@@ -129,10 +127,15 @@ export class Subscription<E extends EventContract = EventContract> {
     readonly options: SubscribeOptions,
   ) {
     this.concurrency = Math.max(1, options.concurrency ?? 8);
-    this.maxDeliver = Math.max(1, options.maxDeliver ?? 5);
-    this.backoff = options.backoffMs?.length ? options.backoffMs : DEFAULT_BACKOFF;
     this.ackWaitMs = options.ackWaitMs ?? 30_000;
-    this.slots = new Semaphore(this.concurrency);
+    this.policy = {
+      maxDeliver: Math.max(1, options.maxDeliver ?? DEFAULT_SETTLE_POLICY.maxDeliver),
+      backoffMs: options.backoffMs?.length ? options.backoffMs : DEFAULT_SETTLE_POLICY.backoffMs,
+      transientBudgetMs: options.transientRetryMs ?? DEFAULT_SETTLE_POLICY.transientBudgetMs,
+      transientBaseMs: options.transientBackoffMs?.baseMs ?? DEFAULT_SETTLE_POLICY.transientBaseMs,
+      transientMaxMs: options.transientBackoffMs?.maxMs ?? DEFAULT_SETTLE_POLICY.transientMaxMs,
+    };
+    this.maxDeadLetterAttempts = Math.max(1, options.maxDeadLetterAttempts ?? 5);
     this.attributes = {
       [ATTR.system]: MESSAGING_SYSTEM,
       [ATTR.destination]: event.subject,
@@ -141,8 +144,14 @@ export class Subscription<E extends EventContract = EventContract> {
       [ATTR.consumerGroup]: options.durable,
     };
     this.log = deps.logger.child({ subject: event.subject, consumer: options.durable });
+    this.acks = new AckBatcher(this.log);
     this.spanName = `process ${event.subject}`;
     this.read = versionReader(event, { accepts: options.versions });
+    this.deadLetters = new DeadLetterPublisher({
+      js: deps.js,
+      instruments: deps.instruments,
+      maxPayload: deps.maxPayload,
+    });
   }
 
   get durable(): string {
@@ -153,20 +162,32 @@ export class Subscription<E extends EventContract = EventContract> {
     return this.streamName;
   }
 
+  /** The stream that captures this subscription's dead letters, if one does. */
+  get deadLetterStream(): string | undefined {
+    return this.dlqStream;
+  }
+
   /** Creates or updates the durable consumer, then starts pulling. */
   async start(): Promise<void> {
     this.streamName = await this.deps.jsm.streams.find(this.event.subject);
     await this.provisionConsumer();
+    this.dlqStream = await this.deps.jsm.streams.find(`dlq.${this.event.subject}`).catch(() => {
+      this.log.warn(
+        { dlqSubject: `dlq.${this.event.subject}` },
+        "no stream captures this consumer's dead letters",
+      );
+      return undefined;
+    });
     const consumer = await this.deps.js.consumers.get(this.streamName, this.options.durable);
-    this.messages = await consumer.consume({ max_messages: this.concurrency * 2 });
-    this.loop = this.run(this.messages);
-    // One timer per subscription (not one per message): tells the server that long handlers still work.
-    const every = Math.max(500, Math.floor(this.ackWaitMs / 3));
-    this.keepAlive = setInterval(() => {
-      const now = performance.now();
-      for (const [msg, started] of this.working) if (now - started >= every) msg.working();
-    }, every);
-    this.keepAlive.unref();
+    const messages = await consumer.consume({ max_messages: this.concurrency * 2 });
+    this.loop = new PullLoop(
+      messages,
+      this.concurrency,
+      this.ackWaitMs,
+      (msg) => this.process(msg),
+      this.log,
+    );
+    this.loop.start();
     this.log.info({ stream: this.streamName, concurrency: this.concurrency }, 'consumer started');
   }
 
@@ -203,114 +224,126 @@ export class Subscription<E extends EventContract = EventContract> {
     }
   }
 
-  private async run(messages: ConsumerMessages): Promise<void> {
-    for await (const msg of messages) {
-      if (this.stopping) {
-        // Pulled but not started: hand it back for immediate redelivery.
-        msg.nak();
-        continue;
-      }
-      await this.slots.acquire();
-      if (this.stopping) {
-        this.slots.release();
-        msg.nak();
-        continue;
-      }
-      const task = this.process(msg).finally(() => {
-        this.slots.release();
-        this.inFlight.delete(task);
-      });
-      this.inFlight.add(task);
-    }
-  }
-
-  private decode(msg: JsMsg): EventData<E> {
-    let raw: unknown;
-    try {
-      raw = msg.json<unknown>();
-    } catch (error) {
-      throw new DeadLetter('unparseable', `payload is not JSON: ${(error as Error).message}`);
-    }
-    const type = msg.headers?.has(CE.type) ? msg.headers.get(CE.type) : undefined;
-    const resolved = this.read(type, raw);
-    if (!resolved.ok) throw new DeadLetter(resolved.reason, resolved.message, resolved.issues?.slice());
-    return resolved.data;
-  }
-
+  /** One delivery, end to end. Never rejects: whatever happens is settled or logged. */
   private async process(msg: JsMsg): Promise<void> {
-    const { tracer, consumed, processDuration } = this.deps.instruments;
-    const delivery = new Delivery(msg, this.log);
-    // The message itself is the carrier: its headers are decoded only if a propagator reads them.
-    const parent = propagation.extract(ROOT_CONTEXT, msg, messageGetter);
-    const span = tracer.startSpan(
+    const deadline = this.options.ackDeadlineMs;
+    const abort = deadline ? new AbortController() : undefined;
+    const delivery = new Delivery(msg, this.log, abort?.signal);
+    const traced = startProcessTrace(
+      this.deps.instruments,
       this.spanName,
-      { kind: SpanKind.CONSUMER, attributes: this.attributes },
-      parent,
+      this.attributes,
+      msg,
+      () => delivery.eventId,
     );
-    if (span.isRecording()) {
-      span.setAttributes({
-        [ATTR.messageId]: delivery.eventId,
-        [ATTR.deliveryCount]: delivery.deliveryCount,
-        [ATTR.streamName]: delivery.stream,
-        [ATTR.streamSequence]: msg.seq,
-        [ATTR.bodySize]: msg.data.length,
-      });
-    }
-    const started = performance.now();
-    this.working.set(msg, started);
     let errorType: string | undefined;
-    const handle = async () => {
-      try {
-        const data = this.decode(msg);
-        await this.handler(data, delivery);
-        this.ack(msg);
-        consumed.add(1, this.attributes);
-      } catch (error) {
-        errorType =
-          error instanceof DeadLetter ? error.reason : error instanceof Error ? error.name : 'Error';
-        fail(span, error);
-        await this.onFailure(msg, error, delivery.logger, span);
-      }
-    };
     try {
-      // Without a valid span (no tracing configured) there is no context to carry into the handler.
-      await (isSpanContextValid(span.spanContext())
-        ? context.with(trace.setSpan(parent, span), handle)
-        : handle());
+      await traced.run(async () => {
+        const outcome = await this.attempt(msg, delivery, abort);
+        if (outcome.kind !== 'ok') {
+          errorType =
+            outcome.kind === 'poison'
+              ? outcome.reason
+              : outcome.error instanceof Error
+                ? outcome.error.name
+                : 'Error';
+          traced.fail(('error' in outcome && outcome.error) || new Error(outcome.message), errorType);
+        }
+        const remembered = this.memory.get(msg.seq);
+        const decision = settle(
+          outcome,
+          msg.info.deliveryCount,
+          this.policy,
+          remembered ?? { transientFailures: 0 },
+          performance.now(),
+        );
+        await this.apply(msg, outcome, decision, delivery, traced.span);
+      });
     } finally {
-      this.working.delete(msg);
-      processDuration.record(
-        (performance.now() - started) / 1000,
-        errorType ? { ...this.attributes, [ATTR.errorType]: errorType } : this.attributes,
-      );
-      span.end();
+      traced.end(errorType);
     }
   }
 
-  private ack(msg: JsMsg): void {
-    this.acks.push(msg);
-    this.ackFlush ??= setImmediate(() => this.flushAcks());
+  /** Decode, then the handler (bounded by `ackDeadlineMs`): the outcome, never a throw. */
+  private async attempt(msg: JsMsg, delivery: Delivery, abort?: AbortController): Promise<Outcome> {
+    const decoded = decode(this.event, msg, this.read);
+    if (!decoded.ok) return { kind: 'poison', reason: decoded.reason, message: decoded.message };
+    this.loop?.hold(msg);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const handled = this.handler(decoded.data, delivery);
+      if (abort && this.options.ackDeadlineMs && handled instanceof Promise) {
+        const deadlineMs = this.options.ackDeadlineMs;
+        const late = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            abort.abort();
+            reject(new HandlerDeadlineError(this.event.subject, deadlineMs));
+          }, deadlineMs);
+        });
+        // The handler may still settle after its deadline: that result is ignored, not unhandled.
+        handled.catch(() => {});
+        await Promise.race([handled, late]);
+      } else {
+        await handled;
+      }
+      return { kind: 'ok' };
+    } catch (error) {
+      const kind = classifyFailure(error);
+      return { kind, message: errorMessage(error), error };
+    } finally {
+      clearTimeout(timer);
+      this.loop?.release(msg);
+    }
   }
 
-  private flushAcks(): void {
-    if (this.ackFlush) clearImmediate(this.ackFlush);
-    this.ackFlush = undefined;
-    for (const msg of this.acks.splice(0)) msg.ack();
+  private remember(seq: number): Memory {
+    let entry = this.memory.get(seq);
+    if (!entry) {
+      if (this.memory.size >= MAX_REMEMBERED) {
+        const oldest = this.memory.keys().next().value;
+        if (oldest !== undefined) this.memory.delete(oldest);
+      }
+      entry = { transientFailures: 0, deadLetterFailures: 0 };
+      this.memory.set(seq, entry);
+    }
+    return entry;
   }
 
-  private async onFailure(msg: JsMsg, error: unknown, logger: BusLogger, span: Span): Promise<void> {
-    const deliveryCount = msg.info.deliveryCount;
-    if (error instanceof DeadLetter) {
-      await this.deadLetter(msg, error.reason, error.message, logger, span);
-      return;
+  private async apply(
+    msg: JsMsg,
+    outcome: Outcome,
+    decision: Decision,
+    delivery: Delivery,
+    span: { addEvent(name: string, attributes?: Record<string, string>): unknown },
+  ): Promise<void> {
+    switch (decision.action) {
+      case 'ack':
+        this.memory.delete(msg.seq);
+        this.acks.ack(msg);
+        this.deps.instruments.consumed.add(1, this.attributes);
+        return;
+      case 'retry': {
+        if (decision.transient) {
+          const entry = this.remember(msg.seq);
+          entry.transientFailures += 1;
+          entry.firstTransientAtMs ??= performance.now();
+        }
+        delivery.logger.warn(
+          {
+            err: 'error' in outcome ? outcome.error : undefined,
+            retryInMs: decision.delayMs,
+            transient: decision.transient,
+            maxDeliver: this.policy.maxDeliver,
+          },
+          decision.transient ? 'transient failure; will retry' : 'handler failed; will retry',
+        );
+        settleSafely(this.log, 'nak', msg.seq, () => msg.nak(decision.delayMs));
+        return;
+      }
+      case 'dead-letter':
+        await this.deadLetter(msg, decision.reason, decision.message, delivery, span);
+        return;
     }
-    if (deliveryCount >= this.maxDeliver) {
-      await this.deadLetter(msg, 'handler_failed', errorMessage(error), logger, span);
-      return;
-    }
-    const delay = this.backoff[Math.min(deliveryCount - 1, this.backoff.length - 1)] ?? 0;
-    logger.warn({ err: error, retryInMs: delay, maxDeliver: this.maxDeliver }, 'handler failed; will retry');
-    msg.nak(delay);
   }
 
   /** Publishes the message to `dlq.<subject>` with its headers and the reason, then terminates it. */
@@ -318,35 +351,55 @@ export class Subscription<E extends EventContract = EventContract> {
     msg: JsMsg,
     reason: DeadLetterReason,
     message: string,
-    logger: BusLogger,
-    span: Span,
-  ) {
-    const headers = copyHeaders(msg.headers);
-    headers.set(DLQ.reason, reason);
-    headers.set(DLQ.error, message.slice(0, 1024));
-    headers.set(DLQ.deliveryCount, String(msg.info.deliveryCount));
-    headers.set(DLQ.consumer, this.options.durable);
-    headers.set(DLQ.stream, msg.info.stream);
-    headers.set(DLQ.streamSequence, String(msg.seq));
-    headers.set(DLQ.subject, msg.subject);
-    headers.set(DLQ.time, new Date().toISOString());
-    try {
-      await this.deps.js.publish(`dlq.${msg.subject}`, msg.data, {
-        headers,
-        msgID: `dlq:${this.options.durable}:${msg.info.stream}:${msg.seq}`,
-      });
-    } catch (error) {
-      const delay = this.backoff.at(-1) ?? 30_000;
-      logger.error(
-        { err: error, reason, retryInMs: delay },
-        'dead-letter publish failed; message kept for redelivery',
+    delivery: Delivery,
+    span: { addEvent(name: string, attributes?: Record<string, string>): unknown },
+  ): Promise<void> {
+    const logger = delivery.logger;
+    const failure: Failure = {
+      reason,
+      message,
+      deliveryCount: msg.info.deliveryCount,
+      consumer: this.options.durable,
+      stream: msg.info.stream,
+      streamSequence: msg.seq,
+      subject: msg.subject,
+      time: new Date(),
+    };
+    const stored = await this.deadLetters.publish(msg, safeHeaders(msg), failure, logger);
+    const attributes = { ...this.attributes, 'dlq.reason': reason };
+    if (!stored) {
+      const entry = this.remember(msg.seq);
+      entry.deadLetterFailures += 1;
+      if (entry.deadLetterFailures < this.maxDeadLetterAttempts) {
+        const delay = Math.min(30_000, 1_000 * 2 ** (entry.deadLetterFailures - 1));
+        logger.warn(
+          { reason, retryInMs: delay, attempt: entry.deadLetterFailures },
+          'dead letter not stored; message kept for redelivery',
+        );
+        settleSafely(this.log, 'nak', msg.seq, () => msg.nak(delay));
+        return;
+      }
+      this.memory.delete(msg.seq);
+      settleSafely(this.log, 'term', msg.seq, () =>
+        msg.term(headerValue(`dead letter failed; ${reason}: ${message}`, 256)),
       );
-      msg.nak(delay);
+      this.deps.instruments.deadLetterFailures.add(1, attributes);
+      logger.error(
+        {
+          reason,
+          error: message,
+          attempts: entry.deadLetterFailures,
+          stream: failure.stream,
+          streamSequence: failure.streamSequence,
+        },
+        'dead letter could not be stored; message terminated (still in its stream at this sequence)',
+      );
       return;
     }
-    msg.term(`${reason}: ${message}`.slice(0, 256));
+    this.memory.delete(msg.seq);
+    settleSafely(this.log, 'term', msg.seq, () => msg.term(headerValue(`${reason}: ${message}`, 256)));
     span.addEvent('dead-lettered', { 'dlq.reason': reason });
-    this.deps.instruments.deadLetters.add(1, { ...this.attributes, 'dlq.reason': reason });
+    this.deps.instruments.deadLetters.add(1, attributes);
     logger.error({ reason, error: message, dlqSubject: `dlq.${msg.subject}` }, 'message dead-lettered');
   }
 
@@ -355,8 +408,8 @@ export class Subscription<E extends EventContract = EventContract> {
       durable: this.options.durable,
       subject: this.event.subject,
       stream: this.streamName,
-      running: Boolean(this.messages) && !this.stopping,
-      inFlight: this.inFlight.size,
+      running: Boolean(this.loop) && !this.loop?.stopped,
+      inFlight: this.loop?.running ?? 0,
     };
   }
 
@@ -371,97 +424,24 @@ export class Subscription<E extends EventContract = EventContract> {
    * for running handlers to finish and ack. Returns the number still running at the deadline.
    */
   async stop(timeoutMs: number): Promise<number> {
-    if (this.stopping) return this.inFlight.size;
-    this.stopping = true;
-    await this.messages?.close();
-    const keepAlive = this.keepAlive;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    });
-    const outcome = await Promise.race([
-      Promise.all([...this.inFlight]).then(() => 'done' as const),
-      deadline,
-    ]);
-    clearTimeout(timer);
-    if (outcome === 'done') await this.loop;
-    clearInterval(keepAlive);
-    this.flushAcks();
-    if (outcome === 'timeout') {
+    if (!this.loop) return 0;
+    const left = await this.loop.stop(timeoutMs);
+    this.acks.flush();
+    if (left > 0) {
       this.log.warn(
-        { inFlight: this.inFlight.size, timeoutMs },
+        { inFlight: left, timeoutMs },
         'handlers still running at shutdown; they will be redelivered',
       );
     }
-    return outcome === 'timeout' ? this.inFlight.size : 0;
-  }
-}
-
-/** The handler's view of a message; what it does not read is never computed. */
-class Delivery implements MessageContext {
-  private cachedEventId?: string;
-  private cachedHeaders?: Record<string, string>;
-  private cachedTime?: Date;
-  private cachedLogger?: BusLogger;
-
-  constructor(
-    private readonly msg: JsMsg,
-    private readonly baseLogger: BusLogger,
-  ) {}
-
-  get subject(): string {
-    return this.msg.subject;
-  }
-
-  get eventId(): string {
-    if (this.cachedEventId === undefined) {
-      const headers = this.msg.headers;
-      this.cachedEventId =
-        (headers?.has(CE.id) && headers.get(CE.id)) || `${this.msg.info.stream}:${this.msg.seq}`;
-    }
-    return this.cachedEventId;
-  }
-
-  get stream(): string {
-    return this.msg.info.stream;
-  }
-
-  get streamSequence(): number {
-    return this.msg.seq;
-  }
-
-  get deliveryCount(): number {
-    return this.msg.info.deliveryCount;
-  }
-
-  get time(): Date {
-    if (!this.cachedTime) {
-      const headers = this.msg.headers;
-      const ce = headers?.has(CE.time) ? new Date(headers.get(CE.time)) : undefined;
-      this.cachedTime =
-        ce && !Number.isNaN(ce.getTime()) ? ce : new Date(this.msg.info.timestampNanos / 1_000_000);
-    }
-    return this.cachedTime;
-  }
-
-  get headers(): Readonly<Record<string, string>> {
-    this.cachedHeaders ??= headerRecord(this.msg.headers);
-    return this.cachedHeaders;
-  }
-
-  get logger(): BusLogger {
-    this.cachedLogger ??= this.baseLogger.child({ eventId: this.eventId, deliveryCount: this.deliveryCount });
-    return this.cachedLogger;
+    return left;
   }
 }
 
 function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function fail(span: Span, error: unknown): void {
-  const err = error instanceof Error ? error : new Error(String(error));
-  span.recordException(err);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
-  span.setAttribute(ATTR.errorType, error instanceof DeadLetter ? error.reason : err.name);
+  if (error instanceof Error) return error.message || error.name;
+  try {
+    return String(error);
+  } catch {
+    return 'unprintable error';
+  }
 }

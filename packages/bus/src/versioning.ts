@@ -28,6 +28,9 @@ export type VersionResolution<T> =
       readonly issues?: readonly FieldIssue[];
     };
 
+/** Reads a message body of the `ce-type` given as data of the handler's version. */
+export type VersionRead<T> = (type: string | undefined, raw: unknown) => VersionResolution<T>;
+
 /** Which versions a consumer reads. */
 export interface VersionPolicy {
   /** The versions accepted; undefined: every version it can read (older ones with upcasters, newer ones that validate). */
@@ -62,7 +65,7 @@ function describe(issues: readonly FieldIssue[]): string {
 export function versionReader<E extends EventContract>(
   target: E,
   policy: VersionPolicy = {},
-): (type: string | undefined, raw: unknown) => VersionResolution<EventData<E>> {
+): VersionRead<EventData<E>> {
   const chain = upcastChain(target);
   const accepts = policy.accepts ? new Set(policy.accepts) : undefined;
   if (accepts) {

@@ -23,7 +23,41 @@ export const DLQ = {
   streamSequence: 'dlq-stream-sequence',
   subject: 'dlq-subject',
   time: 'dlq-time',
+  /** Set when the body is an excerpt: the original's size in bytes (fetch it by stream and sequence). */
+  truncated: 'dlq-truncated',
+  /** Original headers left off (reserved `Nats-*`, undecodable, or too large), comma-separated. */
+  droppedHeaders: 'dlq-dropped-headers',
 } as const;
+
+/** Longest header value the SDK writes (an error text, a reason). */
+export const MAX_HEADER_VALUE = 1024;
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+const ESCAPES: Record<string, string> = { '\r': '\\r', '\n': '\\n', '\t': ' ', '\u0000': '\\0' };
+
+/**
+ * Text made safe for a NATS header value (and a `term` reason): CR, LF, NUL and other control
+ * characters become visible escapes, and the result is at most `max` characters (an ellipsis
+ * marks a cut; a surrogate pair is never split).
+ */
+export function headerValue(text: string, max = MAX_HEADER_VALUE): string {
+  let clean = text.replace(
+    CONTROL,
+    (c) => ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+  clean = clean.trim();
+  if (clean.length <= max) return clean;
+  let end = Math.max(0, max - 1);
+  const last = clean.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${clean.slice(0, end)}…`;
+}
+
+/** JetStream's own headers (`Nats-Msg-Id`, `Nats-Expected-*`, `Nats-Rollup`, `Nats-TTL`, batch headers…). */
+export function isReservedHeader(name: string): boolean {
+  return name.length >= 5 && name.slice(0, 5).toLowerCase() === 'nats-';
+}
 
 export interface CloudEventAttributes {
   id: string;

@@ -159,5 +159,11 @@ describe('messaging telemetry', () => {
     );
     expect(pending?.value).toBe(0);
     expect(metric(rm, 'demo.bus.consumer.ack_pending')).toBeDefined();
+    // DLQ depth: the dead letter of the first test, by original subject.
+    const depth = metric(rm, 'demo.bus.dlq.messages')?.dataPoints.find(
+      (p) => p.attributes['messaging.destination.name'] === c.ThingHappened.subject,
+    );
+    expect(depth?.value).toBe(1);
+    expect(depth?.attributes['messaging.nats.stream.name']).toBe(c.dlq.name);
   });
 });

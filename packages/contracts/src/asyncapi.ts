@@ -64,7 +64,15 @@ const deadLetterHeaders = {
   properties: {
     'dlq-reason': {
       type: 'string',
-      enum: ['unparseable', 'schema_invalid', 'unsupported_version', 'handler_failed'],
+      enum: [
+        'unparseable',
+        'schema_invalid',
+        'headers_invalid',
+        'unsupported_version',
+        'handler_failed',
+        'permanent',
+        'transient_exhausted',
+      ],
       description: 'Why the message was dead-lettered',
     },
     'dlq-error': { type: 'string', description: 'The error message' },

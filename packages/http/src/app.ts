@@ -2,12 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isSpanContextValid, SpanStatusCode, trace } from '@opentelemetry/api';
 import FindMyWay from 'find-my-way';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { readJsonBody } from './body.js';
 import { healthRoute, type ReadinessCheck, readyRoute } from './health.js';
 import type { HttpLogger } from './logger.js';
+import { type OpenApiInfo, openApiDocument } from './openapi.js';
 import { type FieldError, HttpProblem, ProblemType } from './problem.js';
-import type { HttpMethod, RawQuery, Route, RouteResult } from './route.js';
+import {
+  route as defineRoute,
+  type HttpMethod,
+  type RawQuery,
+  type Route,
+  type RouteResult,
+} from './route.js';
 import { tagRoute } from './route-tag.js';
 import { isDependencyUnavailable } from './waits.js';
 
@@ -32,6 +39,39 @@ export interface AppOptions {
    * and `METRICS_CONTENT_TYPE`. Without it, `/metrics` is an unknown route.
    */
   metrics?: { text: () => Promise<string>; contentType: string };
+  /** Serves `GET /openapi.json`: the OpenAPI 3.1 document of every route, from their schemas. */
+  openapi?: OpenApiInfo;
+}
+
+/** Every route the app serves: `/health`, `/ready`, the service's own, and `/openapi.json` when asked. */
+export function appRoutes(
+  options: Pick<AppOptions, 'routes' | 'readiness' | 'readinessTimeoutMs' | 'openapi'>,
+): Route[] {
+  const routes: Route[] = [
+    healthRoute(),
+    readyRoute(options.readiness ?? [], options.readinessTimeoutMs ?? 2000),
+    ...options.routes,
+  ];
+  if (options.openapi === undefined) return routes;
+  const info = options.openapi;
+  let document: Record<string, unknown> | undefined;
+  const docRoute = defineRoute({
+    method: 'GET',
+    path: '/openapi.json',
+    doc: {
+      operationId: 'getOpenApi',
+      summary: 'This document',
+      responses: {
+        200: { description: 'The OpenAPI 3.1 document.', body: z.looseObject({ openapi: z.string() }) },
+      },
+    },
+    handler: () => {
+      document ??= openApiDocument(info, all);
+      return { status: 200, body: document };
+    },
+  });
+  const all = [...routes, docRoute];
+  return all;
 }
 
 /** The request handler of a service: give it to `createHttpServer`, or call `handle` yourself. */
@@ -110,11 +150,7 @@ export function createApp(options: AppOptions): HttpApp {
       headers: { 'retry-after': retryAfter },
       cause,
     });
-  const routes: Route[] = [
-    healthRoute(),
-    readyRoute(options.readiness ?? [], options.readinessTimeoutMs ?? 2000),
-    ...options.routes,
-  ];
+  const routes = appRoutes(options);
   const methods = new Set<HttpMethod>();
   for (const r of routes) {
     router.on(r.method, r.path, () => {}, r);

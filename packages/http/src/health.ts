@@ -1,4 +1,13 @@
+import { z } from 'zod';
 import { type Route, route } from './route.js';
+
+const readinessBody = z.object({
+  status: z.enum(['ok', 'degraded', 'unavailable']),
+  checks: z.record(
+    z.string(),
+    z.object({ status: z.enum(['ok', 'failed', 'timeout']), durationMs: z.number().int().nonnegative() }),
+  ),
+});
 
 /** One dependency the service needs to serve: resolves when reachable, rejects otherwise. */
 export interface ReadinessCheck {
@@ -25,6 +34,11 @@ export function healthRoute(): Route {
   return route({
     method: 'GET',
     path: '/health',
+    doc: {
+      operationId: 'getHealth',
+      summary: 'Liveness: the process answers',
+      responses: { 200: { description: 'Alive.', body: z.object({ status: z.literal('ok') }) } },
+    },
     handler: () => ({ status: 200, body: { status: 'ok' }, headers: noStore }),
   });
 }
@@ -65,6 +79,14 @@ export function readyRoute(checks: readonly ReadinessCheck[], timeoutMs: number)
   return route({
     method: 'GET',
     path: '/ready',
+    doc: {
+      operationId: 'getReady',
+      summary: 'Readiness: every dependency, `degraded` while only the bus is away',
+      responses: {
+        200: { description: 'Ready (`ok`) or serving without the bus (`degraded`).', body: readinessBody },
+        503: { description: 'A dependency the service cannot serve without is down.', body: readinessBody },
+      },
+    },
     handler: async ({ log }) => {
       const results = await Promise.all(
         checks.map(async (check) => {

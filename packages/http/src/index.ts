@@ -1,8 +1,10 @@
 export type { AppOptions, HttpApp } from './app.js';
-export { createApp } from './app.js';
+export { appRoutes, createApp } from './app.js';
 export type { CheckState, ReadinessCheck, ReadinessReport } from './health.js';
 export { CANONICAL_UUID, INT32_MAX, input, isStorableText } from './input.js';
 export type { HttpLogger } from './logger.js';
+export type { OpenApiInfo } from './openapi.js';
+export { documentationOnly, openApiDocument, problemSchema, renderOpenApi } from './openapi.js';
 export type { KeysetPosition } from './pagination.js';
 export { decodeCursor, encodeCursor, pageQuery, toPage } from './pagination.js';
 export type { FieldError, HttpProblemOptions, ProblemBody } from './problem.js';
@@ -12,7 +14,9 @@ export type {
   InputOf,
   RawParams,
   RawQuery,
+  ResponseDoc,
   Route,
+  RouteDoc,
   RouteInput,
   RouteResult,
   RouteSpec,

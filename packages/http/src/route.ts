@@ -30,6 +30,28 @@ export interface RouteResult {
 }
 
 type Schema = z.ZodType;
+
+/** A response as the OpenAPI document describes it. */
+export interface ResponseDoc {
+  description: string;
+  /** The JSON body's schema (output side); omit for an empty body. */
+  body?: Schema;
+  /** Answered as `application/problem+json` (the shared problem schema). */
+  problem?: boolean;
+  /** Response headers by name, e.g. `location`. */
+  headers?: Record<string, { description: string; required?: boolean }>;
+  /** OpenAPI links: which operation can follow, and how its parameters come from this response. */
+  links?: Record<string, { operationId: string; parameters: Record<string, string> }>;
+}
+
+/** What the OpenAPI document says about a route, beside its input schemas. */
+export interface RouteDoc {
+  /** Stable name of the operation (`createUser`); links refer to it. */
+  operationId?: string;
+  summary?: string;
+  /** Responses by status; 400/413/415/500/503 problems are added from the route's shape. */
+  responses?: Record<number, ResponseDoc>;
+}
 type Output<S, Fallback> = S extends Schema ? z.output<S> : Fallback;
 
 /** The input type of a route whose schemas are `P`, `Q`, `B`. */
@@ -50,6 +72,8 @@ export interface RouteSpec<
   body?: B;
   /** Largest body accepted, in bytes (413 past it); defaults to the app's limit. */
   bodyLimit?: number;
+  /** For the OpenAPI document. */
+  doc?: RouteDoc;
   handler(input: InputOf<P, Q, B>): RouteResult | Promise<RouteResult>;
 }
 
@@ -61,6 +85,7 @@ export interface Route {
   query?: Schema | undefined;
   body?: Schema | undefined;
   bodyLimit?: number;
+  doc?: RouteDoc | undefined;
   handler(input: RouteInput<unknown, unknown, unknown>): RouteResult | Promise<RouteResult>;
 }
 

@@ -7,10 +7,13 @@ describe('input rules', () => {
     for (const bad of ['a\u0000b', '\ud800', 'a\udc00', '\udc00\ud800', 'x\ud83e']) {
       expect(isStorableText(bad)).toBe(false);
     }
-    const name = input.text({ min: 1, max: 5, trim: true });
+    const name = input.text({ min: 1, max: 8, trim: true });
     expect(name.parse('  Ada ')).toBe('Ada');
     expect(name.safeParse('Ad\u0000a').success).toBe(false);
     expect(name.safeParse('').success).toBe(false);
+    expect(name.safeParse('   ').success).toBe(false);
+    // `max` counts what was sent, as the OpenAPI document's maxLength says.
+    expect(name.safeParse('  Ada    ').success).toBe(false);
   });
 
   it('ids: lower-case UUIDs only', () => {

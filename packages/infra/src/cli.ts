@@ -12,12 +12,32 @@ import type { ServerRecord } from './local/types.js';
 import { binaries, cacheDir, stateDir } from './paths.js';
 import { probeHttp, probeMongo, probeNats, probePostgres } from './probes.js';
 import { SERVER_VARIABLES } from './resolve.js';
-import { DEFAULT_PORTS, readStack, running, stackEnv, startStack, stopStack } from './stack.js';
+import {
+  DEFAULT_PORTS,
+  readStack,
+  restartDead,
+  running,
+  type Stack,
+  stackEnv,
+  startStack,
+  stopStack,
+} from './stack.js';
 
 /** The PostgreSQL databases of the services (docker compose creates the same ones). */
 const SERVICE_DATABASES = ['users', 'inventory'];
 
-const COMPONENTS: Component[] = ['nats-server', 'nats', 'ferretdb', 'otelcol', 'prometheus', 'kustomize'];
+const COMPONENTS: Component[] = [
+  'nats-server',
+  'nats',
+  'ferretdb',
+  'otelcol',
+  'prometheus',
+  'kustomize',
+  'jaeger',
+];
+
+/** What `up` starts: the servers, the collector, and the trace UI and Prometheus to look into. */
+const UP_COMPONENTS: Component[] = ['nats-server', 'nats', 'ferretdb', 'otelcol', 'prometheus', 'jaeger'];
 
 async function probe(server: ServerRecord): Promise<string> {
   switch (server.name) {
@@ -29,13 +49,27 @@ async function probe(server: ServerRecord): Promise<string> {
       return probeMongo(server.url);
     case 'collector':
       return probeHttp(server.extra.health ?? server.url);
+    case 'jaeger':
+      return probeHttp(`${server.url}/`);
+    case 'prometheus':
+      return probeHttp(`${server.url}/-/ready`);
   }
 }
 
 function printEnv(env: Record<string, string>): void {
   console.log('\nConnection settings (export them, or put them in .env):');
   for (const [key, value] of Object.entries(env)) console.log(`  ${key}=${value}`);
-  console.log(`  NATS CLI: ${binaries().natsCli} -s ${env.NATS_URL} pub users.created '{...}'`);
+  console.log(
+    `  NATS CLI: npm run nats -- pub users.created '{...}'   (${binaries().natsCli} -s ${env.NATS_URL})`,
+  );
+}
+
+function printUis(stack: Stack): void {
+  const url = (name: ServerRecord['name']) => stack.servers.find((s) => s.name === name)?.url;
+  const jaeger = url('jaeger');
+  const prometheus = url('prometheus');
+  if (jaeger) console.log(`  Traces (Jaeger UI): ${jaeger}/search`);
+  if (prometheus) console.log(`  Metrics (Prometheus): ${prometheus}/graph`);
 }
 
 async function status(): Promise<number> {
@@ -94,14 +128,19 @@ async function main(): Promise<number> {
         );
         return 0;
       }
+      await ensureInstalled(UP_COMPONENTS);
       const existing = readStack(stateDir);
       if (existing?.servers.some(running)) {
-        console.log('local servers already run:');
-        await status();
+        const restarted = await restartDead(existing, DEFAULT_PORTS, { overlay: 'local' });
+        if (restarted.length > 0) {
+          console.log(`restarted ${restarted.join(', ')} (not running); the others already ran:`);
+          await createDatabases(stackEnv(existing).DATABASE_URL ?? '', SERVICE_DATABASES);
+        } else console.log('local servers already run:');
+        const code = await status();
         printEnv(stackEnv(existing));
-        return 0;
+        printUis(existing);
+        return code;
       }
-      await ensureInstalled(['nats-server', 'nats', 'ferretdb', 'otelcol']);
       const stack = await startStack({
         dir: stateDir,
         ports: DEFAULT_PORTS,
@@ -112,6 +151,7 @@ async function main(): Promise<number> {
       console.log(`local servers started (data and logs in ${stateDir}):`);
       await status();
       printEnv(stackEnv(stack));
+      printUis(stack);
       return 0;
     }
     case 'down': {

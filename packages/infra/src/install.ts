@@ -2,7 +2,15 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { binaries, installScript } from './paths.js';
 
-export type Component = 'nats-server' | 'nats' | 'ferretdb' | 'otelcol' | 'prometheus' | 'kustomize';
+export type Component =
+  | 'nats-server'
+  | 'nats'
+  | 'ferretdb'
+  | 'otelcol'
+  | 'prometheus'
+  | 'kustomize'
+  | 'schemathesis'
+  | 'jaeger';
 
 const needed: Record<Component, () => string[]> = {
   'nats-server': () => [binaries().natsServer],
@@ -11,6 +19,8 @@ const needed: Record<Component, () => string[]> = {
   otelcol: () => [binaries().otelcol],
   prometheus: () => [binaries().prometheus, binaries().promtool],
   kustomize: () => [binaries().kustomize],
+  schemathesis: () => [binaries().schemathesis],
+  jaeger: () => [binaries().jaeger],
 };
 
 export function missingComponents(components: readonly Component[]): Component[] {

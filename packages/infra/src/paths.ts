@@ -25,6 +25,8 @@ export interface Versions {
   OTELCOL_BUILDER_VERSION: string;
   PROMETHEUS_VERSION: string;
   KUSTOMIZE_VERSION: string;
+  SCHEMATHESIS_VERSION: string;
+  JAEGER_VERSION: string;
 }
 
 /** The pinned versions, read from scripts/infra/versions.env (the install script's source too). */
@@ -48,6 +50,8 @@ export function readVersions(): Versions {
     OTELCOL_BUILDER_VERSION: get('OTELCOL_BUILDER_VERSION'),
     PROMETHEUS_VERSION: get('PROMETHEUS_VERSION'),
     KUSTOMIZE_VERSION: get('KUSTOMIZE_VERSION'),
+    SCHEMATHESIS_VERSION: get('SCHEMATHESIS_VERSION'),
+    JAEGER_VERSION: get('JAEGER_VERSION'),
   };
 }
 
@@ -62,5 +66,7 @@ export function binaries() {
     prometheus: join(binDir, `prometheus-${v.PROMETHEUS_VERSION}`),
     promtool: join(binDir, `promtool-${v.PROMETHEUS_VERSION}`),
     kustomize: join(binDir, `kustomize-${v.KUSTOMIZE_VERSION}`),
+    schemathesis: join(binDir, `schemathesis-${v.SCHEMATHESIS_VERSION}`),
+    jaeger: join(binDir, `jaeger-${v.JAEGER_VERSION}`),
   };
 }

@@ -2,10 +2,12 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { startCollector } from './local/collector.js';
 import { startFerretDb } from './local/ferretdb.js';
+import { startJaeger } from './local/jaeger.js';
 import { startNats } from './local/nats.js';
 import { startNatsCluster } from './local/nats-cluster.js';
 import type { SyncInterval } from './local/nats-config.js';
 import { startPostgres } from './local/postgres.js';
+import { startPrometheus } from './local/prometheus.js';
 import type { ServerRecord } from './local/types.js';
 import { freePort } from './ports.js';
 import { isAlive, stopProcess } from './process.js';
@@ -15,10 +17,25 @@ export interface StackPorts {
   postgres: number;
   mongodb: number;
   collector: number;
+  /** The local trace UI and metrics store (overlay `local` only). */
+  jaeger?: number;
+  jaegerOtlp?: number;
+  prometheus?: number;
+  /** The collector's own metrics, scraped by the local Prometheus. */
+  collectorMetrics?: number;
 }
 
 /** The ports of `npm run infra -- up`: the usual ones, so tools find them without configuration. */
-export const DEFAULT_PORTS: StackPorts = { nats: 4222, postgres: 5432, mongodb: 27017, collector: 4318 };
+export const DEFAULT_PORTS: StackPorts = {
+  nats: 4222,
+  postgres: 5432,
+  mongodb: 27017,
+  collector: 4318,
+  jaeger: 16686,
+  jaegerOtlp: 4320,
+  prometheus: 9090,
+  collectorMetrics: 8888,
+};
 
 export interface StackOptions {
   dir: string;
@@ -59,17 +76,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   // PostgreSQL runs as its own user when we are root: it must be able to reach its folder.
   chmodSync(options.dir, 0o755);
   const ports = await resolvePorts(options.ports);
-  const results = await Promise.allSettled([
-    startNatsServers(options, ports),
-    startPostgres({ dir: join(options.dir, 'postgres'), port: ports.postgres }),
-    startFerretDb({ dir: join(options.dir, 'ferretdb'), port: ports.mongodb }),
-    startCollector({
-      dir: join(options.dir, 'collector'),
-      port: ports.collector,
-      overlay: options.overlay,
-      sinkUrl: options.sinkUrl,
-    }),
-  ]);
+  const names = serverNames(options.overlay, ports);
+  const results = await Promise.allSettled(
+    names.map((name) =>
+      name === 'nats' ? startNatsServers(options, ports) : startServer(name, options.dir, ports, options),
+    ),
+  );
   const stack: Stack = {
     dir: options.dir,
     servers: results.flatMap((r) => (r.status === 'fulfilled' ? [r.value].flat() : [])),
@@ -94,6 +106,75 @@ async function startNatsServers(options: StackOptions, ports: StackPorts): Promi
     syncInterval: options.natsSyncInterval,
   });
   return cluster.records();
+}
+
+/** The servers of a stack: the local one adds Jaeger and Prometheus when their ports are given. */
+function serverNames(overlay: StackOptions['overlay'], ports: StackPorts): ServerRecord['name'][] {
+  const names: ServerRecord['name'][] = ['nats', 'postgres', 'mongodb', 'collector'];
+  if (overlay === 'local' && ports.jaeger && ports.jaegerOtlp) names.push('jaeger');
+  if (overlay === 'local' && ports.prometheus) names.push('prometheus');
+  return names;
+}
+
+/** Starts one server of the stack (the first time, or again after it died: same folder, same port). */
+function startServer(
+  name: ServerRecord['name'],
+  dir: string,
+  ports: StackPorts,
+  options: Pick<StackOptions, 'overlay' | 'sinkUrl' | 'natsSyncInterval'>,
+): Promise<ServerRecord> {
+  switch (name) {
+    case 'nats':
+      return startNats({ dir: join(dir, 'nats'), port: ports.nats, syncInterval: options.natsSyncInterval });
+    case 'postgres':
+      return startPostgres({ dir: join(dir, 'postgres'), port: ports.postgres });
+    case 'mongodb':
+      return startFerretDb({ dir: join(dir, 'ferretdb'), port: ports.mongodb });
+    case 'collector':
+      return startCollector({
+        dir: join(dir, 'collector'),
+        port: ports.collector,
+        overlay: options.overlay,
+        sinkUrl: options.sinkUrl,
+        ...(ports.collectorMetrics ? { metricsPort: ports.collectorMetrics } : {}),
+        backends: {
+          ...(ports.jaeger && ports.jaegerOtlp ? { tempo: `http://127.0.0.1:${ports.jaegerOtlp}` } : {}),
+          ...(ports.prometheus ? { prometheus: `http://127.0.0.1:${ports.prometheus}/api/v1/otlp` } : {}),
+        },
+      });
+    case 'jaeger':
+      return startJaeger({
+        dir: join(dir, 'jaeger'),
+        port: ports.jaeger ?? 16686,
+        otlpPort: ports.jaegerOtlp ?? 4320,
+      });
+    case 'prometheus':
+      return startPrometheus({
+        dir: join(dir, 'prometheus'),
+        port: ports.prometheus ?? 9090,
+        ...(ports.collectorMetrics ? { collectorMetrics: `127.0.0.1:${ports.collectorMetrics}` } : {}),
+      });
+  }
+}
+
+/**
+ * Starts again, in place, every server of `stack` that is not running (same folder and port), and
+ * records the new pids. Answers the names of those it restarted.
+ */
+export async function restartDead(
+  stack: Stack,
+  ports: StackPorts,
+  options: Pick<StackOptions, 'overlay' | 'sinkUrl'>,
+): Promise<ServerRecord['name'][]> {
+  const dead = stack.servers.filter((s) => !running(s));
+  const missing = serverNames(options.overlay, ports).filter((n) => !stack.servers.some((s) => s.name === n));
+  const todo = [...dead.map((s) => s.name), ...missing];
+  for (const name of todo) {
+    const record = await startServer(name, stack.dir, ports, options);
+    stack.servers = [...stack.servers.filter((s) => s.name !== name), record];
+    writeFileSync(stateFile(stack.dir), JSON.stringify(stack, null, 2));
+  }
+  return todo;
 }
 
 export async function stopStack(stack: Stack): Promise<void> {

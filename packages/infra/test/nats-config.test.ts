@@ -1,5 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseSyncInterval, renderNatsConfig } from '../src/index.js';
+import { binaries, ensureInstalled, parseSyncInterval, renderNatsConfig } from '../src/index.js';
 
 describe('nats-server configuration', () => {
   it('renders a cluster node with routes to its peers and sync_interval always', () => {
@@ -14,7 +18,7 @@ describe('nats-server configuration', () => {
     });
     expect(text).toContain('server_name: "n2"');
     expect(text).toContain('listen: "127.0.0.1:4223"');
-    expect(text).toContain('sync_interval: always');
+    expect(text).toContain('sync_interval: "always"');
     expect(text).toContain('"nats-route://127.0.0.1:6222"');
     expect(text).toContain('"nats-route://127.0.0.1:6224"');
     expect(text).not.toContain('nats-route://127.0.0.1:6223');
@@ -36,5 +40,32 @@ describe('nats-server configuration', () => {
     expect(parseSyncInterval('always')).toBe('always');
     expect(parseSyncInterval('2m')).toBe('2m');
     expect(() => parseSyncInterval('sometimes')).toThrow(/"sometimes" must be "always" or a duration/);
+  });
+
+  it('writes files nats-server accepts, with sync_interval always or a duration', async () => {
+    await ensureInstalled(['nats-server']);
+    const dir = mkdtempSync(join(tmpdir(), 'demo-nats-conf-'));
+    try {
+      for (const syncInterval of ['always', '2m', '500ms'] as const) {
+        const file = join(dir, 'n.conf');
+        writeFileSync(
+          file,
+          renderNatsConfig({
+            serverName: 'n1',
+            host: '127.0.0.1',
+            clientPort: 4222,
+            monitorPort: 8222,
+            storeDir: join(dir, 'js'),
+            syncInterval,
+            cluster: { name: 'demo', port: 6222, peerPorts: [6223, 6224] },
+          }),
+        );
+        const check = spawnSync(binaries().natsServer, ['-c', file, '-t'], { encoding: 'utf8' });
+        expect(`${check.stdout}${check.stderr}`, syncInterval).toContain('is valid');
+        expect(check.status, syncInterval).toBe(0);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

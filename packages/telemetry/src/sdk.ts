@@ -32,10 +32,12 @@ import {
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { AppAttributesSpanProcessor } from './app-context.js';
 import { installDiagnostics, watchExports } from './diagnostics.js';
 import { defaultSemconvStability, protocolOf, readEnv, type TelemetryEnv } from './env.js';
 import { toPrometheusText } from './prometheus.js';
+import { packageVersionOf } from './version.js';
 
 /** Paths that health probes and scrapers hit every few seconds: no spans, no request metrics. */
 const NOISY_PATHS = new Set(['/health', '/ready', '/healthz', '/livez', '/readyz', '/metrics']);
@@ -140,6 +142,8 @@ function baseResourceAttributes(env: TelemetryEnv): Record<string, string> {
     'service.namespace': 'demo-platform',
     'service.instance.id': env.K8S_POD_NAME ?? randomUUID(),
   };
+  const version = packageVersionOf(process.argv[1]);
+  if (version) attributes['service.version'] = version;
   const k8s: Array<[string, string | undefined]> = [
     ['k8s.pod.name', env.K8S_POD_NAME],
     ['k8s.pod.uid', env.K8S_POD_UID],
@@ -190,7 +194,7 @@ export function startTelemetry(): TelemetryStatus {
   const traces = traceExporter(env);
   const sdk = new NodeSDK({
     resource: defaultResource().merge(resourceFromAttributes(baseResourceAttributes(env))),
-    ...(traces ? { traceExporter: traces } : { spanProcessors: [] }),
+    spanProcessors: [new AppAttributesSpanProcessor(), ...(traces ? [new BatchSpanProcessor(traces)] : [])],
     metricReaders: metricReaders(env, st),
     logRecordProcessors: logProcessors(env),
     instrumentations: instrumentations(),

@@ -1,4 +1,4 @@
-import { Bus, OutboxRelay, type PendingEvent } from '@demo/bus';
+import { Bus, installLastResortHandlers, OutboxRelay, type PendingEvent } from '@demo/bus';
 import { PostgresOutboxStore } from '@demo/bus/postgres';
 import {
   InventoryRejected,
@@ -18,9 +18,8 @@ import { outbox } from './db/schema.js';
 import { StockLevelRepository } from './db/stock-level-repository.js';
 import { readEnv } from './env.js';
 import { SERVICE, subscribeAll } from './events/subscriptions.js';
-import { inventoryRoutes } from './http/inventory-routes.js';
+import { API_INFO, apiRoutes } from './http/api.js';
 import { readinessChecks } from './http/readiness.js';
-import { stockLevelRoutes } from './http/stock-level-routes.js';
 import { registerMetrics } from './metrics.js';
 
 /** The events this service writes to its outbox, for the relay. */
@@ -63,11 +62,12 @@ async function main(logger: Logger): Promise<void> {
 
   const http = createHttpServer(
     createApp({
-      routes: [...inventoryRoutes(items), ...stockLevelRoutes(stockLevels)],
+      routes: apiRoutes(items, stockLevels),
       logger,
       readiness: readinessChecks({ pool: postgres.pool, mongo: mongo.db, bus, consumers: CONSUMERS }),
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
       metrics: prometheusMetrics,
+      openapi: API_INFO,
     }),
   );
   const address = await http.listen(env.PORT);
@@ -87,6 +87,7 @@ async function main(logger: Logger): Promise<void> {
 }
 
 const logger = createLogger({ service: SERVICE });
+installLastResortHandlers(logger, { beforeExit: () => shutdownTelemetry() });
 main(logger).catch((err: unknown) => {
   logger.fatal({ err }, 'inventory-service failed to start');
   process.exit(1);

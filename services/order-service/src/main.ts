@@ -1,4 +1,4 @@
-import { Bus, OutboxRelay } from '@demo/bus';
+import { Bus, installLastResortHandlers, OutboxRelay } from '@demo/bus';
 import { streams } from '@demo/contracts';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
 import { counter, createLogger, histogram, prometheusMetrics, shutdownTelemetry } from '@demo/telemetry';
@@ -14,6 +14,7 @@ import { EnvError, loadEnv } from './env.js';
 import { OrderSaga } from './events/order-saga.js';
 import { producedEvents } from './events/publishing.js';
 import { SERVICE, subscribeAll } from './events/subscriptions.js';
+import { API_INFO } from './http/api.js';
 import { orderRoutes } from './http/orders.js';
 import { readinessChecks } from './http/readiness.js';
 
@@ -29,6 +30,7 @@ function environment() {
 
 const env = environment();
 const logger = createLogger({ service: SERVICE });
+installLastResortHandlers(logger, { beforeExit: () => shutdownTelemetry() });
 
 const mongo = await connectMongo({
   url: env.MONGODB_URL,
@@ -78,6 +80,7 @@ const http = createHttpServer(
     readiness: readinessChecks(mongo, bus),
     requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
     metrics: prometheusMetrics,
+    openapi: API_INFO,
   }),
 );
 const address = await http.listen(env.PORT);

@@ -1,4 +1,4 @@
-import { Bus, OutboxRelay } from '@demo/bus';
+import { Bus, installLastResortHandlers, OutboxRelay } from '@demo/bus';
 import { PostgresOutboxStore } from '@demo/bus/postgres';
 import { streams } from '@demo/contracts';
 import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
@@ -10,6 +10,7 @@ import { UserRepository } from './db/users-repository.js';
 import { loadEnv } from './env.js';
 import { subscribeOrderOutcomes } from './events/order-outcomes.js';
 import { producedEvents } from './events/publishing.js';
+import { API_INFO } from './http/api.js';
 import { readinessChecks } from './http/readiness.js';
 import { userRoutes } from './http/users.js';
 
@@ -17,6 +18,7 @@ import { userRoutes } from './http/users.js';
 async function main(): Promise<void> {
   const env = loadEnv();
   const logger = createLogger();
+  installLastResortHandlers(logger, { beforeExit: () => shutdownTelemetry() });
 
   await migrateDatabase(env.DATABASE_URL);
   logger.info('database migrated');
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
       readiness: readinessChecks(pool, bus),
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
       metrics: prometheusMetrics,
+      openapi: API_INFO,
     }),
   );
   const address = await http.listen(env.PORT);

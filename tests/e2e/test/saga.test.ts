@@ -212,6 +212,11 @@ describe('the order saga, end to end', () => {
     );
     expect(server?.name).toBe('POST /api/orders');
     expect(server?.attributes['app.order.id']).toBe(order.body.id);
+    // A search by app.order.id finds the order's spans in every service, not just order-service.
+    const withoutOrderId = spans.filter((x) => x.attributes['app.order.id'] !== order.body.id);
+    expect(withoutOrderId.map((x) => `${x.resource['service.name']}: ${x.name}`)).toEqual([]);
+    // service.version comes from the service's package.json.
+    expect(new Set(spans.map((x) => x.resource['service.version']))).toEqual(new Set(['0.1.0']));
     const isDb = (x: ReceivedSpan, system: string) =>
       x.kind === SPAN_KIND.CLIENT &&
       (x.attributes['db.system'] === system || x.attributes['db.system.name'] === system);

@@ -4,6 +4,9 @@
  * Runs each fault (all of them by default) on a stack of its own under a fixed order rate,
  * prints one row per fault and the rules each run broke; exits 1 when any run broke one.
  */
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseSyncInterval } from '@demo/infra';
 import { FAULTS, type Fault, SHORT } from './faults.js';
 import { type FaultResult, runFault } from './run.js';
@@ -34,6 +37,19 @@ function parseArgs(argv: readonly string[]) {
   return { faults, rate, syncInterval: sync ? parseSyncInterval(sync) : undefined };
 }
 
+/** Violations by their shape (ids and numbers blanked), so a thousand stuck orders are one line. */
+function groupViolations(violations: readonly string[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const v of violations) {
+    const kind = v
+      .replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<id>')
+      .replace(/\b\d+\b/g, 'N')
+      .replace(/F-[0-9A-F]{6}/g, '<sku>');
+    groups.set(kind, [...(groups.get(kind) ?? []), v]);
+  }
+  return groups;
+}
+
 async function main(): Promise<number> {
   const { faults, rate, syncInterval } = parseArgs(process.argv.slice(2));
   const log = (line: string) => console.error(line);
@@ -53,10 +69,13 @@ async function main(): Promise<number> {
     const failed = Object.entries(result.load.failed).map(([k, v]) => `${k}: ${v}`);
     if (failed.length > 0) console.log(`\n${result.fault}: requests not accepted: ${failed.join(', ')}`);
     if (result.ok) continue;
-    console.log(`\n${result.fault} broke ${result.report.violations.length} rule(s); the first ones:`);
-    for (const v of result.report.violations.slice(0, 15)) console.log(`  - ${v}`);
+    console.log(`\n${result.fault} broke ${result.report.violations.length} rule(s):`);
+    for (const [kind, examples] of groupViolations(result.report.violations))
+      console.log(`  - ${examples.length} × ${kind}, e.g. ${examples[0]}`);
     console.log(`  timeline: ${result.timeline.join('; ')}`);
-    if (process.env.FAULTS_VERBOSE) console.log(result.output);
+    const file = join(tmpdir(), `demo-faults-${result.fault}-${Date.now()}.log`);
+    writeFileSync(file, `${result.report.violations.join('\n')}\n\n${result.output ?? ''}`);
+    console.log(`  every violation and the services' last output: ${file}`);
   }
   return results.every((r) => r.ok) ? 0 : 1;
 }

@@ -1,3 +1,5 @@
+import { connect } from '@nats-io/transport-node';
+import pg from 'pg';
 import type { DeadLetter } from './accounting.js';
 import type { ServiceName, Services } from './services.js';
 import type { FaultStack } from './stack.js';
@@ -28,6 +30,59 @@ export interface Fault {
 }
 
 const OUTAGE_MS = 60_000;
+
+/**
+ * kill -9 of `service` the moment the harness sees its `subject` published (a core
+ * subscription of its own): the relay has the ack, or is about to, and has not yet marked the
+ * events in flight as published. After the restart they are published again, and JetStream's
+ * duplicate window (the event id as Nats-Msg-Id) must drop them.
+ */
+const killOnPublish = (service: ServiceName, subject: string, atMs: number) => async (ctx: FaultContext) => {
+  await ctx.sleep(atMs);
+  const nc = await connect({ servers: ctx.stack.natsDirectUrl.split(',') });
+  try {
+    const sub = nc.subscribe(subject, { max: 1 });
+    for await (const _ of sub) break;
+    await ctx.services.kill(service);
+    ctx.note(`kill -9 ${service} as ${subject} reached the stream`);
+  } finally {
+    await nc.close();
+  }
+  await ctx.sleep(2_000);
+  await ctx.services.start(service);
+  ctx.note(`${service} restarted`);
+};
+
+/**
+ * kill -9 of user-service the moment a new processed-message record appears (polled every few
+ * ms): its effect is committed, the ack of that message (and of those in flight) not yet sent.
+ * The redeliveries after the restart must find their records and change nothing.
+ */
+const killAfterEffect = (atMs: number) => async (ctx: FaultContext) => {
+  await ctx.sleep(atMs);
+  const url = ctx.stack.databaseUrl('users');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const count = async () =>
+      Number(
+        (await client.query<{ n: string }>('select count(*) as n from processed_messages')).rows[0]?.n ?? 0,
+      );
+    const before = await count();
+    const deadline = Date.now() + 30_000;
+    while ((await count()) === before) {
+      if (Date.now() > deadline) throw new Error('user-service recorded no processed message within 30 s');
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await ctx.services.kill('user-service');
+    ctx.note('kill -9 user-service right after it committed an effect');
+  } finally {
+    await client.end();
+  }
+  await ctx.sleep(2_000);
+  await ctx.services.start('user-service');
+  ctx.note('user-service restarted');
+};
 
 const killService =
   (name: ServiceName, atMs: number, downMs = 2_000) =>
@@ -84,6 +139,20 @@ const crashSwitch = (service: ServiceName, subject: string) => async (ctx: Fault
 /** Every fault the harness knows, in the order `npm run test:faults` runs them. */
 export const FAULTS: readonly Fault[] = [
   {
+    name: 'baseline',
+    description: 'no fault: what the stack sustains at this rate, the yardstick for the rows below',
+    cluster: false,
+    loadMs: 40_000,
+    inject: async () => {},
+  },
+  {
+    name: 'baseline-cluster',
+    description: 'no fault, on the 3-node cluster with R3 streams',
+    cluster: true,
+    loadMs: 40_000,
+    inject: async () => {},
+  },
+  {
     name: 'nats-kill',
     description: 'kill -9 of nats-server, restart on the same store 5 s later',
     cluster: false,
@@ -135,6 +204,21 @@ export const FAULTS: readonly Fault[] = [
     loadMs: 40_000,
     serviceEnv: { 'order-service': { FAULT_CRASH_AFTER_COMMIT: 'orders.created' } },
     inject: crashSwitch('order-service', 'orders.created'),
+  },
+  {
+    name: 'kill-after-publish',
+    description:
+      'kill -9 of order-service as its orders.created reaches the stream, before it marks the event published',
+    cluster: false,
+    loadMs: 40_000,
+    inject: killOnPublish('order-service', 'orders.created', 15_000),
+  },
+  {
+    name: 'kill-after-effect',
+    description: 'kill -9 of user-service right after it committed an effect, before the ack',
+    cluster: false,
+    loadMs: 40_000,
+    inject: killAfterEffect(15_000),
   },
   {
     name: 'postgres-stop-60s',

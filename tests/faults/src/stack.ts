@@ -70,35 +70,49 @@ export class FaultStack {
       await freePort(),
       await freePort(),
     ];
-    const cluster = options.cluster
-      ? await startNatsCluster({ dir: join(options.dir, 'nats'), syncInterval: options.syncInterval })
-      : undefined;
-    const nats = options.cluster
-      ? undefined
-      : await startNats({
-          dir: join(options.dir, 'nats'),
-          port: natsPort,
-          monitorPort: natsMonitorPort,
-          syncInterval: options.syncInterval,
-        });
-    const proxy = options.cluster ? undefined : await startProxy('nats', natsPort);
-    const [postgres, mongo] = await Promise.all([
-      startPostgres({ dir: join(options.dir, 'postgres'), port: postgresPort }),
-      startFerretDb({ dir: join(options.dir, 'ferretdb'), port: mongoPort }),
-    ]);
-    await createDatabases(postgres.url, ['users', 'inventory']);
-    return new FaultStack(
-      options,
-      nats,
-      natsPort,
-      natsMonitorPort,
-      cluster,
-      proxy,
-      postgres,
-      postgresPort,
-      mongo,
-      mongoPort,
-    );
+    const started: Array<() => Promise<unknown>> = [];
+    try {
+      const cluster = options.cluster
+        ? await startNatsCluster({ dir: join(options.dir, 'nats'), syncInterval: options.syncInterval })
+        : undefined;
+      if (cluster) started.push(() => cluster.close());
+      const nats = options.cluster
+        ? undefined
+        : await startNats({
+            dir: join(options.dir, 'nats'),
+            port: natsPort,
+            monitorPort: natsMonitorPort,
+            syncInterval: options.syncInterval,
+          });
+      if (nats) started.push(() => stopProcess(nats.pid));
+      const proxy = options.cluster ? undefined : await startProxy('nats', natsPort);
+      if (proxy) started.push(() => proxy.close());
+      const [postgres, mongo] = await Promise.allSettled([
+        startPostgres({ dir: join(options.dir, 'postgres'), port: postgresPort }),
+        startFerretDb({ dir: join(options.dir, 'ferretdb'), port: mongoPort }),
+      ]);
+      for (const server of [postgres, mongo])
+        if (server.status === 'fulfilled') started.push(() => stopProcess(server.value.pid));
+      if (postgres.status === 'rejected') throw postgres.reason;
+      if (mongo.status === 'rejected') throw mongo.reason;
+      await createDatabases(postgres.value.url, ['users', 'inventory']);
+      return new FaultStack(
+        options,
+        nats,
+        natsPort,
+        natsMonitorPort,
+        cluster,
+        proxy,
+        postgres.value,
+        postgresPort,
+        mongo.value,
+        mongoPort,
+      );
+    } catch (error) {
+      // Nothing outlives a failed start.
+      await Promise.allSettled(started.map((stop) => stop()));
+      throw error;
+    }
   }
 
   /** What the services connect to: the proxy of the single server, or every cluster node. */

@@ -23,6 +23,8 @@ export interface CollectorOptions extends LaunchOptions {
   sinkUrl?: string;
   /** Endpoints of the backends (they win over `sinkUrl`). */
   backends?: CollectorBackends;
+  /** Port of the collector's own metrics (default: a free one). */
+  metricsPort?: number;
 }
 
 /** The collector built from otel/builder-config.yaml, running otel/collector.yaml. */
@@ -32,9 +34,11 @@ export async function startCollector({
   overlay,
   sinkUrl,
   backends = {},
+  metricsPort: givenMetricsPort,
 }: CollectorOptions): Promise<ServerRecord> {
   mkdirSync(dir, { recursive: true });
-  const [grpcPort, healthPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+  const [grpcPort, healthPort] = [await freePort(), await freePort()];
+  const metricsPort = givenMetricsPort ?? (await freePort());
   const logFile = join(dir, 'collector.log');
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -37,7 +37,8 @@ export function renderNatsConfig(node: NatsNodeConfig): string {
     'jetstream {',
     `  store_dir: ${quote(node.storeDir)}`,
   ];
-  if (node.syncInterval) lines.push(`  sync_interval: ${node.syncInterval}`);
+  // Quoted: unquoted, `2m` would be read as a number (2 million), not a duration.
+  if (node.syncInterval) lines.push(`  sync_interval: ${quote(node.syncInterval)}`);
   lines.push('}');
   if (node.cluster) {
     const routes = node.cluster.peerPorts.map((port) => `    ${quote(`nats-route://${node.host}:${port}`)}`);

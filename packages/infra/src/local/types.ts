@@ -1,6 +1,6 @@
 /** A server started by this package: enough to reach it, check it, and stop it. */
 export interface ServerRecord {
-  name: 'nats' | 'postgres' | 'mongodb' | 'collector';
+  name: 'nats' | 'postgres' | 'mongodb' | 'collector' | 'jaeger' | 'prometheus';
   url: string;
   pid: number;
   logFile: string;

@@ -1,6 +1,6 @@
 import type { Handler } from '@demo/bus';
 import type { OrderCancelled } from '@demo/contracts';
-import type { BusinessCounter } from '@demo/telemetry';
+import { type BusinessCounter, withAppContext } from '@demo/telemetry';
 import type { ReservationRepository } from '../db/reservation-repository.js';
 
 /** `orders.cancelled` → return the order's reserved stock, once (`inventory.released`). */
@@ -8,9 +8,11 @@ export function onOrderCancelled(
   reservations: ReservationRepository,
   outcomes: BusinessCounter<{ outcome: string }>,
 ): Handler<typeof OrderCancelled> {
-  return async (order, ctx) => {
-    const result = await reservations.release(order.orderId, order.reason);
-    if (result.outcome === 'released') outcomes.add(1, { outcome: 'released' });
-    ctx.logger.info({ orderId: order.orderId, ...result }, 'order cancellation processed');
-  };
+  return (order, ctx) =>
+    // The order's id on this span and its children even when the message came without baggage.
+    withAppContext({ 'app.order.id': order.orderId }, async () => {
+      const result = await reservations.release(order.orderId, order.reason);
+      if (result.outcome === 'released') outcomes.add(1, { outcome: 'released' });
+      ctx.logger.info({ orderId: order.orderId, ...result }, 'order cancellation processed');
+    });
 }

@@ -1,6 +1,6 @@
 import type { Handler } from '@demo/bus';
 import type { OrderCreated } from '@demo/contracts';
-import type { BusinessCounter } from '@demo/telemetry';
+import { type BusinessCounter, withAppContext } from '@demo/telemetry';
 import type { ReservationRepository } from '../db/reservation-repository.js';
 
 /**
@@ -11,9 +11,11 @@ export function onOrderCreated(
   reservations: ReservationRepository,
   outcomes: BusinessCounter<{ outcome: string }>,
 ): Handler<typeof OrderCreated> {
-  return async (order, ctx) => {
-    const result = await reservations.reserve(order);
-    if (result.outcome !== 'duplicate') outcomes.add(1, { outcome: result.outcome });
-    ctx.logger.info({ orderId: order.orderId, ...result }, 'order processed');
-  };
+  return (order, ctx) =>
+    // The order's id on this span and its children even when the message came without baggage.
+    withAppContext({ 'app.order.id': order.orderId }, async () => {
+      const result = await reservations.reserve(order);
+      if (result.outcome !== 'duplicate') outcomes.add(1, { outcome: result.outcome });
+      ctx.logger.info({ orderId: order.orderId, ...result }, 'order processed');
+    });
 }

@@ -11,5 +11,6 @@ export function onStockChanged(stockLevels: StockLevelRepository): Handler<typeo
       time: ctx.time,
     });
     if (!moved) ctx.logger.info({ sku: change.sku }, 'stale stock change: a newer one is applied already');
+    else ctx.logger.info({ sku: change.sku, available: change.available }, 'stock level updated');
   };
 }

@@ -17,6 +17,19 @@ export const newItemBody = z.strictObject({
 
 const byId = z.object({ id: input.uuid });
 
+/** An inventory item as the API answers it. */
+const itemJson = z.object({
+  id: z.uuid(),
+  sku: z.string(),
+  name: z.string(),
+  available: z.number().int().nonnegative(),
+  reserved: z.number().int().nonnegative(),
+  unitPrice: z.number().nonnegative(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+const itemPage = z.object({ items: z.array(itemJson), nextCursor: z.string().nullable() });
+
 export function inventoryRoutes(items: InventoryRepository) {
   return [
     route({
@@ -24,6 +37,19 @@ export function inventoryRoutes(items: InventoryRepository) {
       path: '/api/inventory',
       body: newItemBody,
       bodyLimit: 16 * 1024,
+      doc: {
+        operationId: 'createItem',
+        summary: 'Stock a new SKU (publishes inventory.stock-changed)',
+        responses: {
+          201: {
+            description: 'Stocked.',
+            body: itemJson,
+            headers: { location: { description: 'The new item.', required: true } },
+            links: { GetItem: { operationId: 'getItem', parameters: { id: '$response.body#/id' } } },
+          },
+          409: { description: 'The SKU exists.', problem: true },
+        },
+      },
       handler: async ({ body }) => {
         try {
           const item = await items.create(body);
@@ -40,6 +66,11 @@ export function inventoryRoutes(items: InventoryRepository) {
       method: 'GET',
       path: '/api/inventory',
       query: z.object(pageQuery),
+      doc: {
+        operationId: 'listItems',
+        summary: 'Items by SKU, a page at a time',
+        responses: { 200: { description: 'A page; `nextCursor` is null on the last.', body: itemPage } },
+      },
       handler: async ({ query }) => {
         const fetched = await items.list({ limit: query.limit + 1, afterSku: query.cursor });
         return { status: 200, body: page(fetched, query.limit, (item) => item.sku) };
@@ -49,6 +80,14 @@ export function inventoryRoutes(items: InventoryRepository) {
       method: 'GET',
       path: '/api/inventory/:id',
       params: byId,
+      doc: {
+        operationId: 'getItem',
+        summary: 'One item',
+        responses: {
+          200: { description: 'The item.', body: itemJson },
+          404: { description: 'No such item.', problem: true },
+        },
+      },
       handler: async ({ params }) => {
         const item = await items.findById(params.id);
         if (!item) throw HttpProblem.notFound(`No inventory item ${params.id}.`);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BusLogger } from '@demo/bus';
-import type { BusinessCounter, BusinessHistogram } from '@demo/telemetry';
+import { type BusinessCounter, type BusinessHistogram, withAppContext } from '@demo/telemetry';
 import type { CustomersRepository } from '../db/customers-repository.js';
 import type { OrdersRepository } from '../db/orders-repository.js';
 import { mayOrder } from '../domain/customer.js';
@@ -54,9 +54,21 @@ export class OrderSaga {
    * order (else `UnknownCustomerError`).
    */
   async place(input: { userId: string; items: readonly PlacedLine[] }): Promise<Order> {
+    const id = randomUUID();
+    // The order's id rides along (baggage) into its outbox row, every message of its saga and
+    // every span they start, in every service: a search by app.order.id finds them all.
+    return withAppContext({ 'app.order.id': id, 'app.user.id': input.userId }, () =>
+      this.placeInContext(id, input),
+    );
+  }
+
+  private async placeInContext(
+    id: string,
+    input: { userId: string; items: readonly PlacedLine[] },
+  ): Promise<Order> {
     const customer = await this.deps.customers.find(input.userId);
     if (!mayOrder(customer)) throw new UnknownCustomerError(input.userId, customer?.deletedAt !== undefined);
-    const { order, event } = placeOrder({ id: randomUUID(), ...input, now: this.clock() });
+    const { order, event } = placeOrder({ id, ...input, now: this.clock() });
     const pending = toPendingEvent(event);
     await this.deps.orders.insert(order, pending);
     this.deps.afterCommit([pending]);
@@ -76,19 +88,23 @@ export class OrderSaga {
    * order, an order already settled, or a concurrent writer that came first).
    */
   async advance(orderId: string, signal: OrderSignal, logger = this.deps.logger): Promise<Order | null> {
-    const order = await this.deps.orders.find(orderId);
-    if (order === null) {
-      logger.warn({ orderId, signal: signal.type }, 'no such order; signal ignored');
-      return null;
-    }
-    return this.applyTo(order, signal, logger);
+    return withAppContext({ 'app.order.id': orderId }, async () => {
+      const order = await this.deps.orders.find(orderId);
+      if (order === null) {
+        logger.warn({ orderId, signal: signal.type }, 'no such order; signal ignored');
+        return null;
+      }
+      return this.applyTo(order, signal, logger);
+    });
   }
 
   /** Cancels every `PENDING` order of a deleted user; answers those it cancelled. */
   async cancelPendingOf(userId: string, logger = this.deps.logger): Promise<Order[]> {
     const cancelled: Order[] = [];
     for (const order of await this.deps.orders.pendingOf(userId)) {
-      const moved = await this.applyTo(order, { type: 'user-deleted' }, logger);
+      const moved = await withAppContext({ 'app.order.id': order.id }, () =>
+        this.applyTo(order, { type: 'user-deleted' }, logger),
+      );
       if (moved !== null) cancelled.push(moved);
     }
     return cancelled;

@@ -32,8 +32,9 @@ export async function subscribeAll(bus: Bus, { customers, saga }: SubscriptionDe
   };
 
   await Promise.all([
-    on(UserCreated, async (data) => {
+    on(UserCreated, async (data, ctx) => {
       await customers.record({ ...data, createdAt: new Date(data.createdAt) });
+      ctx.logger.info({ userId: data.userId }, 'customer recorded');
     }),
     on(UserDeleted, async (data, ctx) => {
       // The deletion first, then the search: an order placed meanwhile sees it (OrderSaga.place).

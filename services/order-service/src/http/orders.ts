@@ -46,6 +46,19 @@ const listQuery = pageQuery.extend({
 
 const byId = z.object({ id: input.uuid });
 
+/** An order as the API answers it (the OpenAPI response schema of `toOrderJson`). */
+const orderJson = z.object({
+  id: z.uuid(),
+  userId: z.uuid(),
+  items: z.array(z.object({ sku: z.string(), quantity: z.number().int().positive() })),
+  status: z.enum(ORDER_STATUSES),
+  reason: z.string().optional(),
+  total: z.number().nonnegative().optional(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+const orderPage = z.object({ items: z.array(orderJson), nextCursor: z.string().nullable() });
+
 export interface OrderRoutesDeps {
   orders: OrdersRepository;
   saga: OrderSaga;
@@ -58,6 +71,19 @@ export function orderRoutes({ orders, saga }: OrderRoutesDeps): Route[] {
       path: '/api/orders',
       body: createOrderBody,
       bodyLimit: ORDER_BODY_LIMIT,
+      doc: {
+        operationId: 'placeOrder',
+        summary: 'Place an order, PENDING until inventory answers (publishes orders.created)',
+        responses: {
+          201: {
+            description: 'Placed.',
+            body: orderJson,
+            headers: { location: { description: 'The new order.', required: true } },
+            links: { GetOrder: { operationId: 'getOrder', parameters: { id: '$response.body#/id' } } },
+          },
+          422: { description: 'The user is not a known (or a deleted) customer.', problem: true },
+        },
+      },
       handler: async ({ body }) => {
         try {
           const order = await saga.place(body);
@@ -81,6 +107,11 @@ export function orderRoutes({ orders, saga }: OrderRoutesDeps): Route[] {
       method: 'GET',
       path: '/api/orders',
       query: listQuery,
+      doc: {
+        operationId: 'listOrders',
+        summary: 'Orders, newest first, a page at a time; by user and status',
+        responses: { 200: { description: 'A page; `nextCursor` is null on the last.', body: orderPage } },
+      },
       handler: async ({ query }) => {
         const rows = await orders.list({
           userId: query.userId,
@@ -96,6 +127,14 @@ export function orderRoutes({ orders, saga }: OrderRoutesDeps): Route[] {
       method: 'GET',
       path: '/api/orders/:id',
       params: byId,
+      doc: {
+        operationId: 'getOrder',
+        summary: 'One order',
+        responses: {
+          200: { description: 'The order.', body: orderJson },
+          404: { description: 'No such order.', problem: true },
+        },
+      },
       handler: async ({ params }) => {
         const order = await orders.find(params.id);
         if (order === null) throw HttpProblem.notFound(`No order ${params.id}.`);

@@ -1,5 +1,6 @@
 import type { Bus, EventContract, MessageContext, SubscribeOptions } from '@demo/bus';
 import { OrderConfirmed, OrderRejected } from '@demo/contracts';
+import { withAppContext } from '@demo/telemetry';
 import type { UserRepository } from '../db/users-repository.js';
 import type { OrderOutcome } from '../domain/order-stats.js';
 
@@ -23,7 +24,9 @@ interface OrderOutcomeData {
 }
 
 function countOutcome(users: UserRepository, outcome: OrderOutcome) {
-  return async (data: OrderOutcomeData, ctx: MessageContext): Promise<void> => {
+  return (data: OrderOutcomeData, ctx: MessageContext): Promise<void> =>
+    withAppContext({ 'app.order.id': data.orderId, 'app.user.id': data.userId }, () => record(data, ctx));
+  async function record(data: OrderOutcomeData, ctx: MessageContext): Promise<void> {
     const result = await users.applyOrderOutcome({
       eventId: ctx.eventId,
       subject: ctx.subject,
@@ -35,8 +38,8 @@ function countOutcome(users: UserRepository, outcome: OrderOutcome) {
     if (result === 'duplicate') ctx.logger.info(log, 'event already applied; redelivery ignored');
     // Deleted meanwhile: nothing to count, and retrying would not change that.
     else if (result === 'unknown_user') ctx.logger.warn(log, 'order outcome for an unknown user; skipped');
-    else ctx.logger.debug(log, 'order outcome recorded');
-  };
+    else ctx.logger.info(log, 'order outcome recorded');
+  }
 }
 
 /** `orders.confirmed` and `orders.rejected` keep each user's order counts and last order time. */

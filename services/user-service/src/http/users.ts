@@ -24,6 +24,23 @@ const registration = z.object({
   name: input.storableText(fields.personName),
 });
 
+/** A user as the API answers it (the OpenAPI response schema of `toUserJson`). */
+const userJson = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  orderCount: z.number().int().nonnegative(),
+  rejectedOrderCount: z.number().int().nonnegative(),
+  lastOrderAt: z.iso.datetime().nullable(),
+  createdAt: z.iso.datetime(),
+});
+const userPage = z.object({ items: z.array(userJson), nextCursor: z.string().nullable() });
+const userLinks = {
+  GetUser: { operationId: 'getUser', parameters: { id: '$response.body#/id' } },
+  DeleteUser: { operationId: 'deleteUser', parameters: { id: '$response.body#/id' } },
+};
+const notFoundDoc = { description: 'No such user.', problem: true };
+
 function notFound(id: string): HttpProblem {
   return HttpProblem.notFound(`No user ${id}.`, { userId: id });
 }
@@ -37,6 +54,19 @@ export function userRoutes(deps: UserRoutesDeps): Route[] {
     method: 'POST',
     path: '/api/users',
     body: registration,
+    doc: {
+      operationId: 'createUser',
+      summary: 'Register a user (publishes users.created)',
+      responses: {
+        201: {
+          description: 'Registered.',
+          body: userJson,
+          headers: { location: { description: 'The new user.', required: true } },
+          links: userLinks,
+        },
+        409: { description: 'The email is already registered.', problem: true },
+      },
+    },
     handler: async ({ body }) => {
       const user = registerUser(body, { id: newId(), now: now() });
       try {
@@ -61,6 +91,11 @@ export function userRoutes(deps: UserRoutesDeps): Route[] {
     method: 'GET',
     path: '/api/users',
     query: pageQuery,
+    doc: {
+      operationId: 'listUsers',
+      summary: 'Users, oldest first, a page at a time',
+      responses: { 200: { description: 'A page; `nextCursor` is null on the last.', body: userPage } },
+    },
     handler: async ({ query }) => {
       const rows = await deps.users.list(query.limit + 1, query.cursor);
       const page = toPage(rows, query.limit);
@@ -72,6 +107,11 @@ export function userRoutes(deps: UserRoutesDeps): Route[] {
     method: 'GET',
     path: '/api/users/:id',
     params: byId,
+    doc: {
+      operationId: 'getUser',
+      summary: 'One user',
+      responses: { 200: { description: 'The user.', body: userJson }, 404: notFoundDoc },
+    },
     handler: async ({ params }) => {
       const user = await deps.users.find(params.id);
       if (!user) throw notFound(params.id);
@@ -83,6 +123,11 @@ export function userRoutes(deps: UserRoutesDeps): Route[] {
     method: 'DELETE',
     path: '/api/users/:id',
     params: byId,
+    doc: {
+      operationId: 'deleteUser',
+      summary: 'Delete a user (publishes users.deleted; pending orders are cancelled)',
+      responses: { 204: { description: 'Deleted.' }, 404: notFoundDoc },
+    },
     handler: async ({ params }) => {
       try {
         await deps.users.delete(params.id, pendingEvent(UserDeleted, userDeleted(params.id, now())));

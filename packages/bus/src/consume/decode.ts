@@ -1,0 +1,98 @@
+import type { MsgHdrs } from '@nats-io/nats-core';
+import type { EventContract, EventData } from '../contract.js';
+import type { FieldIssue } from '../errors.js';
+import { fieldIssues } from '../publisher.js';
+import type { VersionRead } from '../versioning.js';
+import { CE } from '../wire.js';
+import type { PoisonReason } from './settle.js';
+
+/**
+ * Decode, pure: a message's bytes and headers → the event's data, or the reason it is poison.
+ * Never throws, whatever the bytes. This is the seam where contract versions plug in: a
+ * decoder gets the raw message and the contract and answers data or a poison reason.
+ */
+export type Decoded<T> =
+  | { ok: true; data: T }
+  | { ok: false; reason: PoisonReason; message: string; issues?: FieldIssue[] };
+
+/** What decode reads of a message; `headers` may throw (nats.js decodes the block lazily). */
+export interface RawMessage {
+  readonly data: Uint8Array;
+  readonly headers?: MsgHdrs;
+}
+
+/** JSON text must be UTF-8 (RFC 8259): invalid bytes are poison, not silently replaced. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+const MAX_ERROR_EXCERPT = 200;
+
+function describe(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.length > MAX_ERROR_EXCERPT ? `${text.slice(0, MAX_ERROR_EXCERPT)}…` : text;
+}
+
+/** Whether the header block decodes (nats.js parses it on first access and may throw). */
+export function checkHeaders(message: RawMessage): Decoded<undefined> {
+  try {
+    void message.headers;
+    return { ok: true, data: undefined };
+  } catch (error) {
+    return {
+      ok: false,
+      reason: 'headers_invalid',
+      message: `header block does not decode: ${describe(error)}`,
+    };
+  }
+}
+
+export function parseJson(bytes: Uint8Array): Decoded<unknown> {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return { ok: false, reason: 'unparseable', message: 'payload is not valid UTF-8' };
+  }
+  try {
+    return { ok: true, data: JSON.parse(text) as unknown };
+  } catch (error) {
+    return { ok: false, reason: 'unparseable', message: `payload is not JSON: ${describe(error)}` };
+  }
+}
+
+export function validate<E extends EventContract>(event: E, raw: unknown): Decoded<EventData<E>> {
+  const parsed = event.schema.safeParse(raw);
+  if (parsed.success) return { ok: true, data: parsed.data as EventData<E> };
+  const issues = fieldIssues(parsed.error);
+  return {
+    ok: false,
+    reason: 'schema_invalid',
+    message: `payload does not match ${event.type}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
+    issues,
+  };
+}
+
+/**
+ * Headers that decode, a UTF-8 JSON body, and data that satisfies the event's schema; with a
+ * version reader (`versionReader`), the body is read by the version its `ce-type` names and
+ * upcast to the event's version, or is poison as `unsupported_version`.
+ */
+export function decode<E extends EventContract>(
+  event: E,
+  message: RawMessage,
+  read?: VersionRead<EventData<E>>,
+): Decoded<EventData<E>> {
+  const headers = checkHeaders(message);
+  if (!headers.ok) return headers;
+  const json = parseJson(message.data);
+  if (!json.ok) return json;
+  if (!read) return validate(event, json.data);
+  const type = message.headers?.has(CE.type) ? message.headers.get(CE.type) : undefined;
+  const resolved = read(type, json.data);
+  if (resolved.ok) return { ok: true, data: resolved.data };
+  return {
+    ok: false,
+    reason: resolved.reason,
+    message: resolved.message,
+    ...(resolved.issues && { issues: [...resolved.issues] }),
+  };
+}

@@ -1,0 +1,42 @@
+import { headers } from '@nats-io/nats-core';
+import { describe, expect, it } from 'vitest';
+import { headerValue, isReservedHeader } from '../src/index.js';
+
+describe('headerValue', () => {
+  it('escapes CR, LF, NUL and other control characters, so nats.js accepts the value', () => {
+    const value = headerValue('Failed query: select 1\r\nparams: \u0000\u0007\ttab');
+    expect(value).toBe('Failed query: select 1\\r\\nparams: \\0\\x07 tab');
+    expect(() => headers().set('dlq-error', value)).not.toThrow();
+  });
+
+  it('bounds the length without splitting a surrogate pair', () => {
+    expect(headerValue('x'.repeat(5_000))).toHaveLength(1024);
+    const cut = headerValue(`${'a'.repeat(8)}😀😀`, 10);
+    expect(cut.endsWith('…')).toBe(true);
+    expect(cut.length).toBeLessThanOrEqual(10);
+    expect(() => encodeURIComponent(cut)).not.toThrow();
+  });
+
+  it('makes any string a valid header value (bounded random inputs)', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let i = 0; i < 2_000; i++) {
+      const text = String.fromCharCode(
+        ...Array.from({ length: Math.floor(random() * 40) }, () => Math.floor(random() * 0xffff)),
+      );
+      const h = headers();
+      expect(() => h.set('dlq-error', headerValue(text, 64))).not.toThrow();
+    }
+  });
+
+  it('knows the JetStream-reserved headers', () => {
+    for (const name of ['Nats-Msg-Id', 'Nats-Expected-Stream', 'nats-rollup', 'Nats-TTL', 'Nats-Batch-Id']) {
+      expect(isReservedHeader(name)).toBe(true);
+    }
+    expect(isReservedHeader('ce-id')).toBe(false);
+    expect(isReservedHeader('traceparent')).toBe(false);
+  });
+});

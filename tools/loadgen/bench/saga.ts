@@ -1,0 +1,327 @@
+/**
+ * npm run bench:saga [-- --rates 25,50,100,200 --step 30s --settle 30s --http 15s --connections 32]
+ *
+ * Starts the local stack on free ports (nats-server, PostgreSQL, FerretDB, the collector) and
+ * the three services (telemetry on, exporting to that collector), then drives open-loop orders
+ * at each rate of the ladder for a fixed time with the load generator, which follows every
+ * order to its terminal state on NATS. Per rate it reports HTTP p50/p99, POST→terminal
+ * p50/p95/p99, orders still pending after the settle window, the outbox backlog peak of each
+ * service and each service's CPU and peak RSS; then the knee (the highest rate with
+ * POST→terminal p99 < 250 ms and nothing pending). In the same run: `GET /api/users/{id}`
+ * req/s against user-service with telemetry on and with OTEL_SDK_DISABLED=true.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  ensureInstalled,
+  missingComponents,
+  type ServiceProcess,
+  type Stack,
+  stackEnv,
+  startService,
+  startStack,
+  stopStack,
+  uniqueName,
+} from '@demo/infra';
+import { MongoClient } from 'mongodb';
+import pg from 'pg';
+import { Agent, request } from 'undici';
+import { idOf, userBody } from '../src/bodies.js';
+import { loadConfig, parseDuration } from '../src/config.js';
+import { type Report, runLoad } from '../src/loadgen.js';
+import { percentile } from '../src/stats.js';
+
+const { values } = parseArgs({
+  options: {
+    rates: { type: 'string', default: '25,50,100,200' },
+    step: { type: 'string', default: '30s' },
+    settle: { type: 'string', default: '30s' },
+    http: { type: 'string', default: '15s' },
+    connections: { type: 'string', default: '32' },
+  },
+});
+const rates = values.rates.split(',').map(Number);
+if (rates.some((r) => !Number.isFinite(r) || r <= 0))
+  throw new Error(`--rates: positive numbers, got ${values.rates}`);
+const stepMs = parseDuration(values.step);
+const settleMs = parseDuration(values.settle);
+const httpMs = parseDuration(values.http);
+const connections = Number(values.connections);
+
+const SERVICES = ['user-service', 'order-service', 'inventory-service'] as const;
+type ServiceName = (typeof SERVICES)[number];
+const KNEE_P99_MS = 250;
+
+/** CPU seconds and RSS of one process, from /proc (Linux). */
+function processSample(pid: number): { cpuSeconds: number; rssMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14 and 15)
+  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  return { cpuSeconds: ticks / 100, rssMiB: rssKiB / 1024 };
+}
+
+interface StepResult {
+  rate: number;
+  report: Report;
+  backlogPeak: Record<ServiceName, number>;
+  cpuPercent: Record<ServiceName, number>;
+  rssPeakMiB: Record<ServiceName, number>;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const dir = await mkdtemp(join(tmpdir(), 'saga-bench-'));
+let stack: Stack | undefined;
+const services = new Map<ServiceName, ServiceProcess>();
+const closers: Array<() => Promise<unknown>> = [];
+const results: StepResult[] = [];
+let httpResult: { on: HttpRun; off: HttpRun } | undefined;
+
+interface HttpRun {
+  requests: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** Closed loop: `connections` workers GET `url` back to back for `durationMs`. */
+async function hammer(url: string, durationMs: number): Promise<HttpRun> {
+  const dispatcher = new Agent({ connections, pipelining: 1 });
+  const latencies: number[] = [];
+  let errors = 0;
+  const until = performance.now() + durationMs;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < until) {
+        const t = performance.now();
+        try {
+          const res = await request(url, { dispatcher });
+          await res.body.dump();
+          if (res.statusCode !== 200) errors += 1;
+        } catch {
+          errors += 1;
+        }
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const elapsed = performance.now() - started;
+  await dispatcher.close();
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: latencies.length,
+    perSecond: (latencies.length * 1000) / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+  };
+}
+
+try {
+  // Only what is missing: a collector already built is used as it is (no rebuild check here).
+  const missing = missingComponents(['nats-server', 'ferretdb', 'otelcol']);
+  if (missing.length > 0) await ensureInstalled(missing);
+  log('[bench:saga] starting the local stack on free ports');
+  stack = await startStack({ dir, ports: 'ephemeral', overlay: 'local' });
+  const servers = stackEnv(stack);
+  Object.assign(process.env, { DATABASE_URL: servers.DATABASE_URL });
+  const admin = new pg.Client({ connectionString: servers.DATABASE_URL });
+  await admin.connect();
+  const databases = {
+    users: uniqueName('bench_users').toLowerCase(),
+    inventory: uniqueName('bench_inventory').toLowerCase(),
+  };
+  for (const name of Object.values(databases)) await admin.query(`create database "${name}"`);
+  await admin.end();
+  const dbUrl = (name: string) => {
+    const url = new URL(servers.DATABASE_URL ?? '');
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
+  const orderDb = uniqueName('bench_orders');
+  const common = {
+    NATS_URL: servers.NATS_URL ?? '',
+    OTEL_EXPORTER_OTLP_ENDPOINT: servers.OTEL_EXPORTER_OTLP_ENDPOINT ?? '',
+    // The service defaults for export intervals, not the tests' short ones; warnings only on stdout.
+    OTEL_METRIC_EXPORT_INTERVAL: '10000',
+    OTEL_BSP_SCHEDULE_DELAY: '1000',
+    OTEL_BLRP_SCHEDULE_DELAY: '1000',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+  };
+  const env: Record<ServiceName, Record<string, string>> = {
+    'user-service': { ...common, DATABASE_URL: dbUrl(databases.users) },
+    'order-service': { ...common, MONGODB_URL: servers.MONGODB_URL ?? '', MONGODB_DATABASE: orderDb },
+    'inventory-service': {
+      ...common,
+      DATABASE_URL: dbUrl(databases.inventory),
+      MONGODB_URL: servers.MONGODB_URL ?? '',
+      MONGODB_DATABASE: uniqueName('bench_inventory'),
+    },
+  };
+  for (const name of SERVICES) {
+    log(`[bench:saga] starting ${name}`);
+    services.set(name, await startService({ name, env: env[name], readyTimeoutMs: 120_000 }));
+  }
+  const url = (name: ServiceName) => services.get(name)?.url ?? '';
+  const pidOf = (name: ServiceName) => services.get(name)?.child.pid ?? 0;
+
+  // Outbox backlogs, read the way each service keeps them.
+  const mongo = await new MongoClient(servers.MONGODB_URL ?? '').connect();
+  closers.push(() => mongo.close());
+  const pools = {
+    users: new pg.Pool({ connectionString: dbUrl(databases.users), max: 1 }),
+    inventory: new pg.Pool({ connectionString: dbUrl(databases.inventory), max: 1 }),
+  };
+  closers.push(
+    () => pools.users.end(),
+    () => pools.inventory.end(),
+  );
+  const pgBacklog = async (pool: pg.Pool) =>
+    Number((await pool.query('select count(*) as n from outbox where published_at is null')).rows[0]?.n ?? 0);
+  const backlogs = async (): Promise<Record<ServiceName, number>> => ({
+    'user-service': await pgBacklog(pools.users),
+    'order-service': await mongo.db(orderDb).collection('outbox').countDocuments({}),
+    'inventory-service': await pgBacklog(pools.inventory),
+  });
+
+  for (const rate of rates) {
+    log(`[bench:saga] ${rate} orders/s for ${stepMs / 1000}s, then up to ${settleMs / 1000}s to settle`);
+    const backlogPeak: Record<ServiceName, number> = {
+      'user-service': 0,
+      'order-service': 0,
+      'inventory-service': 0,
+    };
+    const rssPeakMiB: Record<ServiceName, number> = {
+      'user-service': 0,
+      'order-service': 0,
+      'inventory-service': 0,
+    };
+    const cpuBefore = Object.fromEntries(SERVICES.map((s) => [s, processSample(pidOf(s)).cpuSeconds]));
+    const wallBefore = performance.now();
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        try {
+          const b = await backlogs();
+          for (const s of SERVICES) {
+            backlogPeak[s] = Math.max(backlogPeak[s], b[s]);
+            rssPeakMiB[s] = Math.max(rssPeakMiB[s], processSample(pidOf(s)).rssMiB);
+          }
+        } catch (error) {
+          log(`[bench:saga] sample failed: ${(error as Error).message}`);
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
+    const config = loadConfig(
+      [
+        '--rate',
+        String(rate),
+        '--duration',
+        `${stepMs}ms`,
+        '--saga-settle',
+        `${settleMs}ms`,
+        '--concurrency',
+        '256',
+        '--nats-url',
+        servers.NATS_URL ?? '',
+        '--progress',
+        '10s',
+      ],
+      {
+        USER_SERVICE_URL: url('user-service'),
+        ORDER_SERVICE_URL: url('order-service'),
+        INVENTORY_SERVICE_URL: url('inventory-service'),
+      },
+    );
+    const report = await runLoad(config, { log });
+    sampling = false;
+    await sampler;
+    const wallSeconds = (performance.now() - wallBefore) / 1000;
+    const cpuPercent = Object.fromEntries(
+      SERVICES.map((s) => [
+        s,
+        ((processSample(pidOf(s)).cpuSeconds - (cpuBefore[s] ?? 0)) / wallSeconds) * 100,
+      ]),
+    ) as Record<ServiceName, number>;
+    results.push({ rate, report, backlogPeak, cpuPercent, rssPeakMiB });
+    if (report.orders.errors > 0 || report.saga.pending > 0) {
+      for (const name of SERVICES)
+        log(`--- ${name}, last output ---\n${services.get(name)?.output().slice(-1500) ?? ''}`);
+    }
+    const s = report.saga;
+    log(
+      `[bench:saga] ${rate}/s: http p99 ${report.orders.p99.toFixed(0)} ms, saga p99 ${s.p99.toFixed(0)} ms, pending ${s.pending}, order-service backlog peak ${backlogPeak['order-service']}`,
+    );
+  }
+
+  // GET /api/users/{id}: telemetry on (the running user-service) against a second one with the SDK off.
+  const userRes = await request(`${url('user-service')}/api/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(userBody(uniqueName('bench'), 0)),
+  });
+  const userId = idOf(await userRes.body.json(), 'userId');
+  if (userRes.statusCode !== 201 || userId === undefined)
+    throw new Error(`POST /api/users answered ${userRes.statusCode}`);
+  const user = { id: userId };
+  const off = await startService({
+    name: 'user-service',
+    env: { ...env['user-service'], OTEL_SDK_DISABLED: 'true' },
+    readyTimeoutMs: 120_000,
+  });
+  closers.push(() => off.stop());
+  log(
+    `[bench:saga] GET /api/users/{id}, ${connections} connections, ${httpMs / 1000}s each: telemetry on, then off`,
+  );
+  await hammer(`${url('user-service')}/api/users/${user.id}`, 2_000); // warm-up
+  const on = await hammer(`${url('user-service')}/api/users/${user.id}`, httpMs);
+  await hammer(`${off.url}/api/users/${user.id}`, 2_000);
+  const offRun = await hammer(`${off.url}/api/users/${user.id}`, httpMs);
+  httpResult = { on, off: offRun };
+} finally {
+  for (const close of closers.reverse())
+    await close().catch((e: unknown) => log(`[bench:saga] close: ${String(e)}`));
+  await Promise.all([...services.values()].map((s) => s.stop()));
+  if (stack) await stopStack(stack);
+  await rm(dir, { recursive: true, force: true });
+}
+
+const f = (n: number, d = 0) =>
+  Number.isNaN(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const knee = results
+  .filter(
+    (r) => r.report.saga.p99 < KNEE_P99_MS && r.report.saga.pending === 0 && r.report.orders.errors === 0,
+  )
+  .map((r) => r.rate)
+  .reduce((a, b) => Math.max(a, b), 0);
+const lines = [
+  `saga benchmark: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${f(totalmem() / 2 ** 30)} GiB; ` +
+    `${stepMs / 1000}s a rate, settle up to ${settleMs / 1000}s`,
+  '',
+  '| orders/s offered | achieved | HTTP p50 ms | HTTP p99 ms | errors | POST→terminal p50 ms | p95 ms | p99 ms | pending after settle | outbox backlog peak (user/order/inventory) | CPU % (user/order/inventory) | peak RSS MiB (user/order/inventory) |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |',
+  ...results.map((r) => {
+    const s = r.report.saga;
+    const per = (m: Record<ServiceName, number>, d = 0) => SERVICES.map((k) => f(m[k], d)).join(' / ');
+    return `| ${r.rate} | ${f(r.report.achievedRate, 1)} | ${f(r.report.orders.p50, 1)} | ${f(r.report.orders.p99, 1)} | ${r.report.orders.errors} | ${f(s.p50, 1)} | ${f(s.p95, 1)} | ${f(s.p99, 1)} | ${s.pending} | ${per(r.backlogPeak)} | ${per(r.cpuPercent)} | ${per(r.rssPeakMiB)} |`;
+  }),
+  '',
+  `knee (highest rate with POST→terminal p99 < ${KNEE_P99_MS} ms, no error and nothing pending): ${knee > 0 ? `${knee} orders/s` : 'none of the rates'}`,
+];
+if (httpResult) {
+  const { on, off } = httpResult;
+  lines.push(
+    '',
+    `GET /api/users/{id}, ${connections} connections, ${httpMs / 1000}s: telemetry on ${f(on.perSecond)} req/s (p50 ${f(on.p50, 1)} ms, p99 ${f(on.p99, 1)} ms, ${on.errors} errors); ` +
+      `OTEL_SDK_DISABLED=true ${f(off.perSecond)} req/s (p50 ${f(off.p50, 1)} ms, p99 ${f(off.p99, 1)} ms, ${off.errors} errors); ` +
+      `on / off = ${f(on.perSecond / off.perSecond, 2)} (telemetry costs ${f((1 - on.perSecond / off.perSecond) * 100)} % of req/s)`,
+  );
+}
+process.stdout.write(`${lines.join('\n')}\n`);
