@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { CE, DLQ, type EventData } from '@demo/bus';
 import { type InventoryReservedData, OrderCreatedV1, OrderCreatedV2 } from '@demo/contracts';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, Harness, order, sku } from './harness.js';
@@ -90,14 +93,16 @@ describe('inventory-service on orders.created v2', () => {
       msgID: `dlq:${eventId}`,
     });
 
-    // The replay, as `npm run bus -- dlq replay` does it: the original body and headers back on its subject.
-    const stored = await (await jetstreamManager(h.bus.nc)).streams.getMessage('DLQ', { seq });
-    const replay = natsHeaders();
-    for (const key of stored!.header.keys()) {
-      if (!key.startsWith('dlq-')) replay.set(key, stored!.header.get(key));
-    }
-    replay.set('Nats-Msg-Id', `replay:${eventId}`);
-    await js.publish(stored!.subject.replace(/^dlq\./, ''), stored!.data, { headers: replay });
+    // After the upgrade: the project's dead-letter tool puts it back on its subject.
+    const replay = await promisify(execFile)(
+      'npm',
+      ['run', '--silent', 'bus', '--', 'dlq', 'replay', String(seq)],
+      {
+        cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+        env: { ...process.env, NATS_URL: h.nats.url, OTEL_SDK_DISABLED: 'true' },
+      },
+    );
+    expect(replay.stdout).toMatch(/replay/i);
 
     const reserved = await reservedFor(o.orderId);
     expect(reserved?.data.items).toEqual([{ sku: s, quantity: 1, unitPrice: 7 }]);
@@ -127,7 +132,9 @@ describe('inventory-service on orders.created v2', () => {
     await eventually('the v3 message in DLQ', async () => (await deadLetterOf(future)) !== undefined);
     const unreadable = await deadLetterOf(future);
     expect(unreadable?.get(DLQ.reason)).toBe('unsupported_version');
-    expect(unreadable?.get(DLQ.error)).toMatch(/orders.created v3 is newer than this consumer's v2/);
+    expect(unreadable?.get(DLQ.error)).toMatch(
+      /orders.created v3 is not accepted by this consumer \(accepts v1, v2\)/,
+    );
     expect(await reservedOf(future)).toEqual([]);
   });
 });
