@@ -87,8 +87,18 @@ export function versionReader<E extends EventContract>(
     message,
   });
 
+  // The last type seen and its version: consecutive messages mostly share one (bounded, unlike a map).
+  let lastType: string | undefined;
+  let lastVersion: number | undefined;
   return (type, raw) => {
-    const version = type === undefined ? target.version : parseEventType(type, target.subject);
+    let version: number | undefined;
+    if (type === undefined) version = target.version;
+    else if (type === lastType) version = lastVersion;
+    else {
+      version = parseEventType(type, target.subject);
+      lastType = type;
+      lastVersion = version;
+    }
     if (version === undefined) {
       return unsupported(`ce-type "${type}" is not a version of ${target.subject} (<subject>.v<n>)`);
     }
