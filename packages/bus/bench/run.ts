@@ -12,7 +12,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { ensureInstalled, freePort, type Stack, stackEnv, startStack, stopStack } from '@demo/infra';
+import {
+  binaries,
+  ensureInstalled,
+  freePort,
+  type ServerRecord,
+  startCollector,
+  startNats,
+  stopProcess,
+} from '@demo/infra';
 import type { Mode } from './worker.js';
 
 const run = promisify(execFile);
@@ -41,7 +49,8 @@ interface Result {
   peakRssMiB: number;
 }
 
-let stack: Stack | undefined;
+/** Only what is measured: a nats-server, and the collector the traced modes export to. */
+let servers: ServerRecord[] = [];
 let dir: string | undefined;
 let env: Record<string, string> = {};
 if (process.env.NATS_URL && process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
@@ -50,19 +59,15 @@ if (process.env.NATS_URL && process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
     OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
   };
 } else {
-  await ensureInstalled(['nats-server', 'ferretdb', 'otelcol']);
-  dir = mkdtempSync(join(tmpdir(), 'bus-bench-'));
-  stack = await startStack({
-    dir,
-    ports: {
-      nats: await freePort(),
-      postgres: await freePort(),
-      mongodb: await freePort(),
-      collector: await freePort(),
-    },
-    overlay: 'local',
-  });
-  env = stackEnv(stack);
+  await ensureInstalled(['nats-server', 'otelcol']);
+  const root = mkdtempSync(join(tmpdir(), 'bus-bench-'));
+  dir = root;
+  servers = await Promise.all([
+    startNats({ dir: join(root, 'nats'), port: await freePort() }),
+    startCollector({ dir: join(root, 'collector'), port: await freePort(), overlay: 'local' }),
+  ]);
+  const url = (name: ServerRecord['name']) => servers.find((s) => s.name === name)?.url ?? '';
+  env = { NATS_URL: url('nats'), OTEL_EXPORTER_OTLP_ENDPOINT: url('collector') };
 }
 
 const median = (xs: number[]) => {
@@ -70,8 +75,66 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
 };
 
+/** The Go client on the same server, as the ceiling: `nats bench` (the pinned CLI), medians of the rounds. */
+interface GoResult {
+  pubAsync: number;
+  pubFast: number;
+  consume: number;
+}
+const goRuns: GoResult[] = [];
+async function natsBench(round: number): Promise<GoResult> {
+  const cli = binaries().natsCli;
+  const stream = `GOBENCH${round}`;
+  const server = ['-s', env.NATS_URL ?? ''];
+  const rate = (out: string) =>
+    Number(/([\d,]+) msgs\/sec/.exec(out)?.[1]?.replaceAll(',', '') ?? Number.NaN);
+  const common = ['--msgs', String(count), '--size', '256B', '--stream', stream, '--no-progress'];
+  const pub = await run(
+    cli,
+    [
+      ...server,
+      'bench',
+      'js',
+      'pub',
+      'async',
+      `${stream.toLowerCase()}.x`,
+      '--create',
+      '--purge',
+      '--storage',
+      'file',
+      '--batch',
+      '256',
+      '--dedup',
+      ...common,
+    ],
+    { maxBuffer: 1 << 20 },
+  );
+  const consume = await run(cli, [...server, 'bench', 'js', 'consume', '--batch', '128', ...common], {
+    maxBuffer: 1 << 20,
+  });
+  const fast = await run(
+    cli,
+    [
+      ...server,
+      'bench',
+      'js',
+      'pub',
+      'fast',
+      `${stream.toLowerCase()}.x`,
+      '--purge',
+      '--storage',
+      'file',
+      ...common,
+    ],
+    { maxBuffer: 1 << 20 },
+  ).catch((error: unknown) => ({ stdout: String(error) }));
+  await run(cli, [...server, 'stream', 'rm', '-f', stream]).catch(() => undefined);
+  return { pubAsync: rate(pub.stdout), consume: rate(consume.stdout), pubFast: rate(fast.stdout) };
+}
+
 const results: Result[] = [];
 try {
+  await ensureInstalled(['nats']);
   for (let round = 1; round <= rounds; round++) {
     // Alternate the order each round so drift (page cache, server state) hits every mode alike.
     const order = round % 2 === 1 ? modes : [...modes].reverse();
@@ -96,9 +159,14 @@ try {
         `round ${round} ${mode.padEnd(14)} publish ${result.publishRate.toFixed(0)}/s consume ${result.consumeRate.toFixed(0)}/s\n`,
       );
     }
+    const go = await natsBench(round);
+    goRuns.push(go);
+    process.stderr.write(
+      `round ${round} nats bench      pub async ${go.pubAsync.toFixed(0)}/s pub fast ${go.pubFast.toFixed(0)}/s consume ${go.consume.toFixed(0)}/s\n`,
+    );
   }
 } finally {
-  if (stack) await stopStack(stack);
+  await Promise.all(servers.map((s) => stopProcess(s.pid)));
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
@@ -130,4 +198,20 @@ const lines = [
       `${fmt(s.publish / rawCe.publish, 2)} | ${fmt(s.consume / rawCe.consume, 2)} |`,
   ),
 ];
+const go = {
+  pubAsync: median(goRuns.map((g) => g.pubAsync)),
+  pubFast: median(goRuns.map((g) => g.pubFast)),
+  consume: median(goRuns.map((g) => g.consume)),
+};
+lines.push(
+  '',
+  `Go client on the same server (\`nats bench\`, pinned CLI, ${fmt(count)} × 256 B, file storage): ` +
+    `js pub async --batch 256 --dedup ${fmt(go.pubAsync)} msg/s, js pub fast (batch publish) ${fmt(go.pubFast)} msg/s, js consume --batch 128 ${fmt(go.consume)} msg/s`,
+  '',
+  '| mode | publish / Go async | consume / Go consume |',
+  '| --- | ---: | ---: |',
+  ...summary.map(
+    (s) => `| ${s.mode} | ${fmt(s.publish / go.pubAsync, 2)} | ${fmt(s.consume / go.consume, 2)} |`,
+  ),
+);
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -44,11 +44,6 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Sweep for leftovers (a crash between commit and publish) this often. Default 5 s. */
   sweepIntervalMs?: number;
-  /**
-   * Fault injection for crash-safety tests: `committed()` of an event of this subject kills the
-   * process (SIGKILL) instead of publishing, leaving the event in the outbox as a crash would.
-   */
-  crashAfterCommitOf?: string;
 }
 
 /**
@@ -128,16 +123,6 @@ export class OutboxRelay {
 
   /** Call once a transaction that wrote `events` to the outbox has committed: publishes them now. */
   committed(events: readonly PendingEvent[]): void {
-    const crashOn = this.options.crashAfterCommitOf;
-    const victim = crashOn ? events.find((e) => e.subject === crashOn) : undefined;
-    if (victim) {
-      this.options.logger.warn(
-        { eventId: victim.id, subject: victim.subject },
-        'crash after commit (fault injection): killing the process before the relay publishes',
-      );
-      process.kill(process.pid, 'SIGKILL');
-      return;
-    }
     if (this.stopped) return; // the next start's sweep publishes them
     const fresh = events.filter((e) => !this.inFlight.has(e.id));
     if (fresh.length === 0) return;

@@ -257,7 +257,8 @@ export class Subscription<E extends EventContract = EventContract> {
           remembered ?? { transientFailures: 0 },
           performance.now(),
         );
-        await this.apply(msg, outcome, decision, delivery, traced.span);
+        const settled = this.apply(msg, outcome, decision, delivery, traced.span);
+        if (settled) await settled;
       });
     } finally {
       traced.end(errorType);
@@ -309,13 +310,14 @@ export class Subscription<E extends EventContract = EventContract> {
     return entry;
   }
 
-  private async apply(
+  /** Acts on the decision; only a dead letter is asynchronous (the hot path makes no promise). */
+  private apply(
     msg: JsMsg,
     outcome: Outcome,
     decision: Decision,
     delivery: Delivery,
     span: { addEvent(name: string, attributes?: Record<string, string>): unknown },
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     switch (decision.action) {
       case 'ack':
         this.memory.delete(msg.seq);
@@ -341,8 +343,7 @@ export class Subscription<E extends EventContract = EventContract> {
         return;
       }
       case 'dead-letter':
-        await this.deadLetter(msg, decision.reason, decision.message, delivery, span);
-        return;
+        return this.deadLetter(msg, decision.reason, decision.message, delivery, span);
     }
   }
 

@@ -1,6 +1,8 @@
 import { headers } from '@nats-io/nats-core';
+import { MsgHdrsImpl } from '@nats-io/nats-core/internal';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { headerBlockDecodes } from '../src/consume/decode.js';
 import { decode, defineEvent } from '../src/index.js';
 
 const Thing = defineEvent({
@@ -62,5 +64,38 @@ describe('decode', () => {
       const result = decode(Thing, { data });
       expect(typeof result.ok).toBe('boolean');
     }
+  });
+
+  it('tells, without decoding, whether nats.js would decode a header block (bounded random blocks)', () => {
+    let seed = 99;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const alphabet = [...'ab-Z09:', ' ', ':', '\r\n', '\r\n', '\r', '\n', '\t', '\u00e9', '\u0000', '\u007f'];
+    const natsDecodes = (block: Uint8Array) => {
+      try {
+        MsgHdrsImpl.decode(block);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    let invalid = 0;
+    for (let i = 0; i < 5_000; i++) {
+      const text = Array.from(
+        { length: Math.floor(random() * 30) },
+        () => alphabet[Math.floor(random() * alphabet.length)],
+      ).join('');
+      const block = new TextEncoder().encode(`NATS/1.0\r\n${text}\r\n\r\n`);
+      const expected = natsDecodes(block);
+      if (!expected) invalid += 1;
+      expect([text, headerBlockDecodes(block)]).toEqual([text, expected]);
+    }
+    expect(invalid).toBeGreaterThan(500);
+    const h = headers();
+    h.set('ce-id', 'x');
+    h.set('traceparent', `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`);
+    expect(headerBlockDecodes(new TextEncoder().encode(h.toString()))).toBe(true);
   });
 });

@@ -56,8 +56,17 @@ export const quotedOrderLine = orderLine.extend({
  */
 export const stockRejectionReason = z.enum(['insufficient_stock', 'unknown_sku', 'total_too_large']);
 
-/** Why an order was cancelled. */
-export const orderCancellationReason = z.enum(['user_deleted']);
+/**
+ * Why an order was rejected (`orders.rejected`): a stock rejection carried on, or
+ * `deadline_exceeded`: the saga got no answer within the order's deadline.
+ */
+export const orderRejectionReason = z.enum([...stockRejectionReason.options, 'deadline_exceeded']);
+
+/**
+ * Why an order was cancelled. `deadline_exceeded`: sent after such a rejection so that whatever
+ * inventory reserved (or reserves late) for the order is released.
+ */
+export const orderCancellationReason = z.enum(['user_deleted', 'deadline_exceeded']);
 
 /** What moved a stock level. */
 export const stockChangeCause = z.enum(['reserved', 'released', 'restocked', 'created']);
@@ -76,6 +85,7 @@ export const fields = Object.freeze({
   quotedOrderLine,
   currency,
   stockRejectionReason,
+  orderRejectionReason,
   orderCancellationReason,
   stockChangeCause,
 });

@@ -67,4 +67,5 @@ export type OrderLine = OrderCreatedV1Data['items'][number];
 export type QuotedOrderLine = OrderCreatedV2Data['items'][number];
 export type StockRejectionReason = InventoryRejectedData['reason'];
 export type OrderCancellationReason = OrderCancelledData['reason'];
+export type OrderRejectionReason = OrderRejectedData['reason'];
 export type StockChangeCause = InventoryStockChangedData['cause'];

@@ -7,8 +7,8 @@ import {
   money,
   orderCancellationReason,
   orderLine,
+  orderRejectionReason,
   quotedOrderLine,
-  stockRejectionReason,
   timestamp,
 } from './fields.js';
 
@@ -74,11 +74,12 @@ export const OrderConfirmed = defineEvent({
 
 export const OrderRejected = defineEvent({
   subject: 'orders.rejected',
-  description: 'The order was rejected because its stock could not be reserved.',
+  description:
+    'The order was rejected: its stock could not be reserved, or no answer came within its deadline.',
   schema: z.object({
     orderId: id,
     userId: id,
-    reason: stockRejectionReason,
+    reason: orderRejectionReason,
   }),
 });
 

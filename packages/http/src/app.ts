@@ -7,6 +7,7 @@ import { readJsonBody } from './body.js';
 import { healthRoute, type ReadinessCheck, readyRoute } from './health.js';
 import type { HttpLogger } from './logger.js';
 import { type OpenApiInfo, openApiDocument } from './openapi.js';
+import { PROBE_PATHS } from './probes.js';
 import { type FieldError, HttpProblem, ProblemType } from './problem.js';
 import {
   route as defineRoute,
@@ -86,7 +87,6 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 class RequestTimeout extends Error {
   override readonly name = 'RequestTimeout';
 }
-const PROBE_PATHS = new Set(['/health', '/ready', '/metrics']);
 const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 
 function requestIdOf(req: IncomingMessage): string {

@@ -7,6 +7,7 @@ export type { OpenApiInfo } from './openapi.js';
 export { documentationOnly, openApiDocument, problemSchema, renderOpenApi } from './openapi.js';
 export type { KeysetPosition } from './pagination.js';
 export { decodeCursor, encodeCursor, pageQuery, toPage } from './pagination.js';
+export { isProbePath, PROBE_PATHS } from './probes.js';
 export type { FieldError, HttpProblemOptions, ProblemBody } from './problem.js';
 export { HttpProblem, isHttpProblem, ProblemType } from './problem.js';
 export type {

@@ -1,12 +1,14 @@
-import { setHttpRoute } from '@demo/telemetry';
-import { trace } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 
 /**
  * Names the matched route on the current request's telemetry: the HTTP instrumentation's route
- * (its `http.route` metric attribute), and the active span's `http.route` attribute and name.
+ * (its `http.route` metric attribute, through the RPC metadata it put on the request's context),
+ * and the active span's `http.route` attribute and name. Without the SDK it does nothing.
  */
 export function tagRoute(method: string, template: string): void {
-  setHttpRoute(template);
+  const metadata = getRPCMetadata(context.active());
+  if (metadata?.type === RPCType.HTTP) metadata.route = template;
   const span = trace.getActiveSpan();
   if (span === undefined) return;
   span.setAttribute('http.route', template);

@@ -10,6 +10,8 @@ export type { NatsCluster, NatsClusterOptions, NatsNode } from './local/nats-clu
 export { startNatsCluster } from './local/nats-cluster.js';
 export type { NatsNodeConfig, SyncInterval } from './local/nats-config.js';
 export { parseSyncInterval, renderNatsConfig } from './local/nats-config.js';
+export type { NetnsNetwork } from './local/netns.js';
+export { createNetnsNetwork } from './local/netns.js';
 export { POSTGRES_PASSWORD, startPostgres } from './local/postgres.js';
 export type { LaunchOptions, ServerRecord } from './local/types.js';
 export type { OtlpSink } from './otlp-sink.js';

@@ -33,6 +33,10 @@ export interface ReceivedSpan {
   status: { code?: number; message?: string };
   resource: Attributes;
   scope: string;
+  /** End minus start time, in milliseconds. */
+  durationMs: number;
+  /** The span's events by name (e.g. "exception", "fault injected"). */
+  events: string[];
 }
 
 export interface ReceivedDataPoint {
@@ -104,6 +108,9 @@ export class OtlpSinkClient {
             status: (s.status as ReceivedSpan['status'] | undefined) ?? {},
             resource,
             scope: String((ss.scope as Json | undefined)?.name ?? ''),
+            durationMs:
+              Number(BigInt(String(s.endTimeUnixNano ?? 0)) - BigInt(String(s.startTimeUnixNano ?? 0))) / 1e6,
+            events: arr(s.events).map((e) => String(e.name ?? '')),
           })),
         );
       }),

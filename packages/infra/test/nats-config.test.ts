@@ -14,7 +14,14 @@ describe('nats-server configuration', () => {
       monitorPort: 8223,
       storeDir: '/data/n2',
       syncInterval: 'always',
-      cluster: { name: 'demo', port: 6223, peerPorts: [6222, 6224] },
+      cluster: {
+        name: 'demo',
+        port: 6223,
+        peers: [
+          { host: '127.0.0.1', port: 6222 },
+          { host: '127.0.0.1', port: 6224 },
+        ],
+      },
     });
     expect(text).toContain('server_name: "n2"');
     expect(text).toContain('listen: "127.0.0.1:4223"');
@@ -57,7 +64,14 @@ describe('nats-server configuration', () => {
             monitorPort: 8222,
             storeDir: join(dir, 'js'),
             syncInterval,
-            cluster: { name: 'demo', port: 6222, peerPorts: [6223, 6224] },
+            cluster: {
+              name: 'demo',
+              port: 6222,
+              peers: [
+                { host: '127.0.0.1', port: 6223 },
+                { host: '127.0.0.1', port: 6224 },
+              ],
+            },
           }),
         );
         const check = spawnSync(binaries().natsServer, ['-c', file, '-t'], { encoding: 'utf8' });

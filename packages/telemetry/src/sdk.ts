@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isProbePath } from '@demo/http/probes';
 import { context, diag } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
@@ -38,9 +39,6 @@ import { installDiagnostics, watchExports } from './diagnostics.js';
 import { defaultSemconvStability, protocolOf, readEnv, type TelemetryEnv } from './env.js';
 import { toPrometheusText } from './prometheus.js';
 import { packageVersionOf } from './version.js';
-
-/** Paths that health probes and scrapers hit every few seconds: no spans, no request metrics. */
-const NOISY_PATHS = new Set(['/health', '/ready', '/healthz', '/livez', '/readyz', '/metrics']);
 
 /** How long shutdown may take by default: inside Kubernetes' 30 s grace period with room to spare. */
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
@@ -158,7 +156,8 @@ function baseResourceAttributes(env: TelemetryEnv): Record<string, string> {
 function instrumentations(): Instrumentation[] {
   return [
     new HttpInstrumentation({
-      ignoreIncomingRequestHook: (request) => NOISY_PATHS.has((request.url ?? '/').split('?')[0] ?? '/'),
+      // Probes and scrapers: no spans, no request metrics (the list shared with @demo/http).
+      ignoreIncomingRequestHook: (request) => isProbePath(request.url ?? '/'),
       // The OTLP exporters' own requests run with tracing suppressed: no client metrics for them either.
       ignoreOutgoingRequestHook: () => isTracingSuppressed(context.active()),
     }),

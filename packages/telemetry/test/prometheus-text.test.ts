@@ -43,6 +43,10 @@ describe('toPrometheusText', () => {
     );
     expect(text).toMatch(/^http_server_request_duration_seconds_count\{[^}]*service_name="user-service"/m);
     expect(text).toMatch(/^demo_orders_total\{[^}]*outcome="confirmed"[^}]*\} 3$/m);
-    expect(text).not.toMatch(/host_name=/);
+    // Resource attributes other than service.name stay on target_info, not on every series.
+    const series = text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    expect(series.filter((line) => !line.startsWith('target_info') && line.includes('host_name='))).toEqual(
+      [],
+    );
   });
 });

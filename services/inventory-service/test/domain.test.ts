@@ -10,7 +10,7 @@ import {
   type Stock,
   StockInvariantError,
 } from '../src/domain/stock.js';
-import { EnvError, readEnv } from '../src/env.js';
+import { EnvError, loadEnv as readEnv } from '../src/env.js';
 
 const stock = (sku: string, available: number, unitPrice = 1, reserved = 0): Stock => ({
   sku,
@@ -206,7 +206,7 @@ describe('readEnv', () => {
     const message = (error as EnvError).message;
     expect(message).toContain('NATS_URL is required');
     expect(message).toContain('DATABASE_URL is required');
-    expect(message).toMatch(/MONGODB_URL must be a URL/);
+    expect(message).toMatch(/MONGODB_URL must be a mongodb:\/\/ or mongodb\+srv:\/\/ URL/);
     expect(message).toMatch(/PORT: /);
     expect(message).toMatch(/LOW_STOCK_THRESHOLD: /);
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { Bus, CE, type EventContract, type EventData, silentLogger } from '@demo/bus';
-import { type OrderCreatedV1Data, streams } from '@demo/contracts';
+import { type OrderCreatedV1Data, streams, streamsFor } from '@demo/contracts';
 import {
   createTestDatabase,
   type ServiceProcess,
@@ -16,8 +16,16 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { type Db, MongoClient } from 'mongodb';
 import pg from 'pg';
+import { inventoryService } from '../src/service.js';
 
-const SERVICE = 'inventory-service';
+const SERVICE = inventoryService.name;
+
+/** The stream of a subject of the catalog. */
+function streamOf(subject: string): string {
+  const [found] = streamsFor(subject, streams);
+  if (!found) throw new Error(`no stream holds ${subject}`);
+  return found.name;
+}
 
 /** What the service published on one subject, in stream order. */
 export interface Published<T = unknown> {
@@ -190,11 +198,7 @@ export class Harness {
   async settled(timeoutMs = 20_000): Promise<void> {
     const jsm = await jetstreamManager(this.bus.nc);
     const idle = async () => {
-      const consumers = [
-        ['ORDERS', `${SERVICE}--orders-created`],
-        ['ORDERS', `${SERVICE}--orders-cancelled`],
-        ['INVENTORY', `${SERVICE}--inventory-stock-changed`],
-      ] as const;
+      const consumers = inventoryService.consumers.map((c) => [streamOf(c.subject), c.durable] as const);
       for (const [stream, durable] of consumers) {
         const info = await jsm.consumers.info(stream, durable);
         if (info.num_pending > 0 || info.num_ack_pending > 0) return false;

@@ -1,6 +1,7 @@
 import { type InventoryReservedData, OrderCreatedV1 } from '@demo/contracts';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inventoryService } from '../src/service.js';
 import { eventually, Harness, order, sku } from './harness.js';
 
 /** Start-up, graceful shutdown, and a crash between the commit and the publish. */
@@ -86,7 +87,7 @@ describe('inventory-service lifecycle', () => {
     await eventually(
       'the redelivered orders.created to be acknowledged',
       async () => {
-        const info = await jsm.consumers.info('ORDERS', 'inventory-service--orders-created');
+        const info = await jsm.consumers.info('ORDERS', inventoryService.durableOf(OrderCreatedV1));
         return info.num_ack_pending === 0 && info.num_pending === 0 && info.num_redelivered === 0;
       },
       60_000,

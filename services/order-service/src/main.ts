@@ -1,98 +1,77 @@
-import { Bus, installLastResortHandlers, OutboxRelay } from '@demo/bus';
-import { streams } from '@demo/contracts';
-import { createApp, createHttpServer, gracefulShutdown } from '@demo/http';
-import { counter, createLogger, histogram, prometheusMetrics, shutdownTelemetry } from '@demo/telemetry';
+import { Faults, faultRoutes } from '@demo/fault-switches';
+import { runService } from '@demo/service';
+import { counter, histogram } from '@demo/telemetry';
 import { connectMongo } from './db/client.js';
 import { CustomersRepository } from './db/customers-repository.js';
 import { DocumentLocks } from './db/document-locks.js';
 import { OrdersRepository } from './db/orders-repository.js';
 import { MongoOutboxStore } from './db/outbox-store.js';
 import { PendingEventsLog } from './db/pending-events.js';
+import { SagaDeadlines } from './db/saga-deadlines.js';
 import { collections, ensureIndexes } from './db/schema.js';
 import type { OrderOutcome } from './domain/order.js';
-import { EnvError, loadEnv } from './env.js';
+import { loadEnv } from './env.js';
 import { OrderSaga } from './events/order-saga.js';
-import { producedEvents } from './events/publishing.js';
-import { SERVICE, subscribeAll } from './events/subscriptions.js';
+import { SagaDeadlineSweep } from './events/saga-deadline.js';
 import { API_INFO } from './http/api.js';
 import { orderRoutes } from './http/orders.js';
 import { readinessChecks } from './http/readiness.js';
+import { orderService } from './service.js';
 
-function environment() {
-  try {
-    return loadEnv();
-  } catch (error) {
-    if (!(error instanceof EnvError)) throw error;
-    process.stderr.write(`${SERVICE}: ${error.message}\n`);
-    process.exit(1);
-  }
-}
+/** Composition root: the shared start-up (env → logger → bus → consumers → relay → HTTP → shutdown) around this service's MongoDB. */
+await runService({
+  service: orderService,
+  loadEnv,
+  start: async ({ env, logger, bus, closeAtShutdown, outbox }) => {
+    // Registered first so that it stops before the database it reads closes.
+    let deadlineSweep: SagaDeadlineSweep | undefined;
+    closeAtShutdown('saga deadlines', () => deadlineSweep?.stop());
+    const mongo = await connectMongo({
+      url: env.MONGODB_URL,
+      database: env.MONGODB_DATABASE,
+      appName: orderService.name,
+      waits: env,
+    });
+    closeAtShutdown('mongodb', () => mongo.close());
+    const db = collections(mongo.db);
+    await ensureIndexes(db);
+    const locks = new DocumentLocks();
+    const orders = new OrdersRepository(db, locks, new PendingEventsLog(db, logger));
+    const customers = new CustomersRepository(db, locks);
+    const deadlines = new SagaDeadlines(mongo.db);
+    await deadlines.ensureIndexes();
 
-const env = environment();
-const logger = createLogger({ service: SERVICE });
-installLastResortHandlers(logger, { beforeExit: () => shutdownTelemetry() });
-
-const mongo = await connectMongo({
-  url: env.MONGODB_URL,
-  database: env.MONGODB_DATABASE,
-  appName: SERVICE,
-  waits: env,
-});
-const db = collections(mongo.db);
-await ensureIndexes(db);
-const locks = new DocumentLocks();
-const orders = new OrdersRepository(db, locks, new PendingEventsLog(db, logger));
-const customers = new CustomersRepository(db, locks);
-
-const bus = await Bus.connect({ name: SERVICE, servers: env.NATS_URL.split(','), logger });
-await bus.provision(streams, { replicas: env.NATS_STREAM_REPLICAS });
-
-const relay = new OutboxRelay({
-  publisher: bus,
-  store: new MongoOutboxStore(db, { logger }),
-  contracts: producedEvents,
-  logger: logger.child({ component: 'outbox-relay' }),
-  sweepIntervalMs: 2_000,
-  crashAfterCommitOf: env.FAULT_CRASH_AFTER_COMMIT,
-});
-const saga = new OrderSaga({
-  orders,
-  customers,
-  afterCommit: (events) => relay.committed(events),
-  outcomes: counter<{ outcome: OrderOutcome; reason: string }>('demo.orders', {
-    description: 'Orders that reached an outcome: confirmed, rejected or cancelled, with the reason',
-    unit: '{order}',
-  }),
-  durations: histogram<{ outcome: OrderOutcome }>('demo.order.saga.duration', {
-    description: 'Time from placing an order to its outcome',
-    unit: 's',
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-  }),
-  logger,
-});
-await subscribeAll(bus, { customers, saga });
-relay.start();
-
-const http = createHttpServer(
-  createApp({
-    routes: orderRoutes({ orders, saga }),
-    logger,
-    readiness: readinessChecks(mongo, bus),
-    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
-    metrics: prometheusMetrics,
-    openapi: API_INFO,
-  }),
-);
-const address = await http.listen(env.PORT);
-logger.info({ port: address.port }, `${SERVICE} listening`);
-
-gracefulShutdown({
-  http,
-  logger,
-  steps: [
-    { name: 'outbox relay', run: () => relay.stop() },
-    { name: 'bus', run: () => bus.close() },
-    { name: 'telemetry', run: () => shutdownTelemetry() },
-    { name: 'mongodb', run: () => mongo.close() },
-  ],
+    const saga = new OrderSaga({
+      orders,
+      customers,
+      committed: outbox(new MongoOutboxStore(db, { logger })),
+      outcomes: counter<{ outcome: OrderOutcome; reason: string }>('demo.orders', {
+        description: 'Orders that reached an outcome: confirmed, rejected or cancelled, with the reason',
+        unit: '{order}',
+      }),
+      durations: histogram<{ outcome: OrderOutcome }>('demo.order.saga.duration', {
+        description: 'Time from placing an order to its outcome',
+        unit: 's',
+        buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      }),
+      logger,
+      deadlines,
+      deadlineMs: env.ORDER_SAGA_DEADLINE_MS,
+    });
+    deadlineSweep = new SagaDeadlineSweep({ deadlines, saga, logger, intervalMs: env.ORDER_SAGA_SWEEP_MS });
+    deadlineSweep.start();
+    const faults = Faults.fromEnv(process.env, logger);
+    // Poison messages for the demo: undecodable `orders.created`, straight onto the stream.
+    faults.onPoison(async (count) => {
+      for (let i = 0; i < count; i++)
+        bus.nc.publish('orders.created', `poison message ${i + 1} of ${count}: not JSON`);
+      await bus.nc.flush();
+    });
+    return {
+      deps: { customers, saga },
+      routes: [...orderRoutes({ orders, saga }), ...faultRoutes(faults)],
+      readiness: readinessChecks(mongo),
+      openapi: API_INFO,
+    };
+  },
 });

@@ -2,7 +2,14 @@ import { OrderCancelled, OrderConfirmed, OrderCreatedV2, OrderRejected } from '@
 import { describe, expect, it } from 'vitest';
 import { DocumentLocks } from '../src/db/document-locks.js';
 import { mayOrder } from '../src/domain/customer.js';
-import { ORDER_STATUSES, type OrderSignal, placeOrder, transition } from '../src/domain/order.js';
+import {
+  ORDER_STATUSES,
+  type OrderSignal,
+  placeOrder,
+  releaseAfterDeadline,
+  sagaDeadline,
+  transition,
+} from '../src/domain/order.js';
 
 const ids = { id: '7d6f0f5e-2a51-4b8e-9d4c-1f2e3a4b5c6d', userId: '0b9e1c2d-3f4a-4b5c-8d6e-7f8091a2b3c4' };
 const contracts = {
@@ -57,6 +64,7 @@ describe('transition', () => {
     [{ type: 'stock-reserved', total: 12.5 }, 'CONFIRMED', 'confirmed', { total: 12.5 }],
     [{ type: 'stock-rejected', reason: 'unknown_sku' }, 'REJECTED', 'rejected', { reason: 'unknown_sku' }],
     [{ type: 'user-deleted' }, 'CANCELLED', 'cancelled', { reason: 'user_deleted' }],
+    [{ type: 'deadline-passed' }, 'REJECTED', 'rejected', { reason: 'deadline_exceeded' }],
   ] as const)('moves a PENDING order on %o', (signal, status, outcome, payload) => {
     const change = transition(pending, signal as OrderSignal);
     expect(change).toMatchObject({ from: 'PENDING', status, outcome, ...payload });
@@ -72,11 +80,37 @@ describe('transition', () => {
           { type: 'stock-reserved', total: 1 },
           { type: 'stock-rejected', reason: 'insufficient_stock' },
           { type: 'user-deleted' },
+          { type: 'deadline-passed' },
         ] as const
       ).map((signal) => [status, signal] as const),
     ),
   )('never moves a %s order (signal %o)', (status, signal) => {
     expect(transition({ ...ids, status }, signal)).toBeNull();
+  });
+});
+
+describe('saga deadline', () => {
+  it('is the placing time plus the deadline', () => {
+    expect(sagaDeadline(new Date('2026-12-01T10:00:00Z'), 300_000)).toEqual(new Date('2026-12-01T10:05:00Z'));
+  });
+
+  it('after a deadline rejection, asks inventory to release (orders.cancelled) without moving the order', () => {
+    const change = releaseAfterDeadline({ ...ids, status: 'REJECTED', reason: 'deadline_exceeded' });
+    expect(change).toMatchObject({
+      from: 'REJECTED',
+      status: 'REJECTED',
+      event: { subject: 'orders.cancelled' },
+    });
+    expect(OrderCancelled.strictSchema.safeParse(change?.event.data).success).toBe(true);
+  });
+
+  it.each([
+    { status: 'PENDING' as const },
+    { status: 'CONFIRMED' as const },
+    { status: 'REJECTED' as const, reason: 'insufficient_stock' as const },
+    { status: 'CANCELLED' as const, reason: 'user_deleted' as const },
+  ])('releases nothing for any other order (%o)', (order) => {
+    expect(releaseAfterDeadline({ ...ids, ...order })).toBeNull();
   });
 });
 

@@ -27,6 +27,8 @@ describe('env', () => {
       MONGODB_SOCKET_TIMEOUT_MS: 30_000,
       MONGODB_WAIT_QUEUE_TIMEOUT_MS: 5_000,
       NATS_STREAM_REPLICAS: 1,
+      ORDER_SAGA_DEADLINE_MS: 300_000,
+      ORDER_SAGA_SWEEP_MS: 5_000,
     });
   });
 

@@ -15,6 +15,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { type Db, MongoClient } from 'mongodb';
 import type { OrderDocument } from '../src/db/schema.js';
+import { orderService } from '../src/service.js';
 
 /** What one suite runs against: its own nats-server, its own MongoDB database, the service. */
 export interface Suite {
@@ -117,8 +118,8 @@ export interface OrderJson {
 
 // --- events -------------------------------------------------------------------------------
 
-/** The service's durable consumer of `event`, as the naming convention has it. */
-export const durableOf = (event: EventContract) => `order-service--${event.subject.replaceAll('.', '-')}`;
+/** The service's durable consumer of `event`, as its declaration names it. */
+export const durableOf = (event: EventContract) => orderService.durableOf(event);
 
 /** Publishes an event through the bus and waits until the service has acknowledged it. */
 export async function deliver<E extends EventContract>(

@@ -1,15 +1,18 @@
 import { createLogger, shutdownTelemetry } from '@demo/telemetry';
 import { migrateDatabase } from './db/migrate.js';
 import { loadDatabaseEnv } from './env.js';
+import { userService } from './service.js';
 
 /** `npm run migrate`: applies the migrations to DATABASE_URL and exits (start-up does the same). */
-const logger = createLogger();
+const logger = createLogger({ service: userService.name });
 try {
-  await migrateDatabase(loadDatabaseEnv().DATABASE_URL);
+  const env = loadDatabaseEnv();
+  logger.level = env.LOG_LEVEL;
+  await migrateDatabase(env.DATABASE_URL);
   logger.info('database migrated');
 } catch (error) {
   logger.fatal({ err: error }, 'migration failed');
   process.exitCode = 1;
 } finally {
-  await shutdownTelemetry().catch(() => {});
+  await shutdownTelemetry().catch((err: unknown) => logger.warn({ err }, 'telemetry flush failed'));
 }

@@ -15,7 +15,17 @@ function problemsOf(source: NodeJS.ProcessEnv): readonly string[] {
 
 describe('env', () => {
   it('applies the defaults', () => {
-    expect(loadEnv(valid)).toEqual({ ...valid, PORT: 8000, LOG_LEVEL: 'info' });
+    expect(loadEnv(valid)).toEqual({
+      ...valid,
+      PORT: 8000,
+      LOG_LEVEL: 'info',
+      NATS_STREAM_REPLICAS: 1,
+      HTTP_REQUEST_TIMEOUT_MS: 30_000,
+      PG_POOL_MAX: 10,
+      PG_CONNECT_TIMEOUT_MS: 5_000,
+      PG_STATEMENT_TIMEOUT_MS: 10_000,
+      PG_IDLE_TIMEOUT_MS: 30_000,
+    });
   });
 
   it('names every missing variable (blank counts as missing)', () => {

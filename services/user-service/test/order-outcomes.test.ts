@@ -2,6 +2,7 @@ import { OrderConfirmed, OrderRejected } from '@demo/contracts';
 import type { ServiceProcess } from '@demo/infra';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userService } from '../src/service.js';
 import {
   client,
   createSuite,
@@ -12,8 +13,8 @@ import {
   waitAcked,
 } from './helpers.js';
 
-const CONFIRMED = 'user-service--orders-confirmed';
-const REJECTED = 'user-service--orders-rejected';
+const CONFIRMED = userService.durableOf(OrderConfirmed);
+const REJECTED = userService.durableOf(OrderRejected);
 
 describe('user-service consumes orders.confirmed and orders.rejected', () => {
   let suite: Suite;

@@ -49,7 +49,8 @@ export class Saga {
 
   private constructor(
     readonly nats: TestNats,
-    private readonly databases: TestDatabase[],
+    /** users, inventory */
+    readonly databases: TestDatabase[],
     private readonly env: Record<ServiceName, Record<string, string>>,
   ) {}
 

@@ -69,32 +69,41 @@ async function query<R extends pg.QueryResultRow>(
   }
 }
 
+/** Reservations and stock in one snapshot (REPEATABLE READ): the two agree with each other. */
 export async function readInventory(
   url: string,
   initial: ReadonlyMap<string, number>,
 ): Promise<{ reservations: Reservation[]; stock: Stock[] }> {
-  const reservations = await query<{ order_id: string; status: Reservation['status']; items: Line[] }>(
-    url,
-    'select order_id, status, items from reservations',
-  );
-  const items = await query<{ sku: string; available: number; reserved: number }>(
-    url,
-    'select sku, available, reserved from inventory_items where sku = any($1)',
-    [[...initial.keys()]],
-  );
-  return {
-    reservations: reservations.map((r) => ({
-      orderId: r.order_id,
-      status: r.status,
-      items: r.items.map(({ sku, quantity }) => ({ sku, quantity })),
-    })),
-    stock: items.map((i) => ({
-      sku: i.sku,
-      initial: initial.get(i.sku) ?? 0,
-      available: i.available,
-      reserved: i.reserved,
-    })),
-  };
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    await client.query('begin transaction isolation level repeatable read read only');
+    const reservations = await client.query<{
+      order_id: string;
+      status: Reservation['status'];
+      items: Line[];
+    }>('select order_id, status, items from reservations');
+    const items = await client.query<{ sku: string; available: number; reserved: number }>(
+      'select sku, available, reserved from inventory_items where sku = any($1)',
+      [[...initial.keys()]],
+    );
+    await client.query('commit');
+    return {
+      reservations: reservations.rows.map((r) => ({
+        orderId: r.order_id,
+        status: r.status,
+        items: r.items.map(({ sku, quantity }) => ({ sku, quantity })),
+      })),
+      stock: items.rows.map((i) => ({
+        sku: i.sku,
+        initial: initial.get(i.sku) ?? 0,
+        available: i.available,
+        reserved: i.reserved,
+      })),
+    };
+  } finally {
+    await client.end();
+  }
 }
 
 export async function readUsers(url: string, ids: readonly string[]): Promise<UserCounts[]> {

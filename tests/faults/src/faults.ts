@@ -21,6 +21,8 @@ export interface Fault {
   description: string;
   /** Needs the 3-node cluster (R3 streams) instead of one server. */
   cluster: boolean;
+  /** The cluster's nodes in network namespaces (for a partition). */
+  netns?: boolean;
   /** How long orders are placed; the fault runs inside this window. */
   loadMs: number;
   /** Environment switches the services start with (crash switches). */
@@ -179,6 +181,25 @@ export const FAULTS: readonly Fault[] = [
     cluster: true,
     loadMs: 40_000,
     inject: killClusterNode('follower', 'ORDERS', 15_000),
+  },
+  {
+    name: 'partition-leader',
+    description: 'cluster in network namespaces: the ORDERS leader cut off (link down, no resets) for 30 s',
+    cluster: true,
+    netns: true,
+    loadMs: 60_000,
+    inject: async (ctx) => {
+      const { cluster, network } = ctx.stack;
+      if (!cluster || !network) throw new Error('this fault needs the cluster in network namespaces');
+      await ctx.sleep(15_000);
+      const leader = await cluster.streamLeader('ORDERS');
+      const index = cluster.nodes.findIndex((n) => n.name === leader);
+      await network.partition(index);
+      ctx.note(`${leader}, the leader of ORDERS, partitioned`);
+      await ctx.sleep(30_000);
+      await network.heal(index);
+      ctx.note(`${leader} healed; ORDERS is led by ${await cluster.streamLeader('ORDERS')}`);
+    },
   },
   ...(['user-service', 'order-service', 'inventory-service'] as const).map(
     (name): Fault => ({

@@ -119,7 +119,12 @@ export async function runFault(fault: Fault, options: RunOptions): Promise<Fault
   let stack: FaultStack | undefined;
   let services: Services | undefined;
   try {
-    stack = await FaultStack.start({ dir, cluster: fault.cluster, syncInterval: options.syncInterval });
+    stack = await FaultStack.start({
+      dir,
+      cluster: fault.cluster,
+      netns: fault.netns,
+      syncInterval: options.syncInterval,
+    });
     services = new Services(stack, database);
     await services.startAll(fault.serviceEnv);
     const { catalog, initial } = await seed(services, options, fault.loadMs, database, stack);
@@ -180,13 +185,20 @@ export async function runFault(fault: Fault, options: RunOptions): Promise<Fault
     await new Promise((r) => setTimeout(r, 3_000));
     ctx.note('settled');
 
-    const orders = await readOrders(stack.mongoUrl, `${database}_orders`);
-    const inventory = await readInventory(stack.databaseUrl('inventory'), initial);
+    // Effects trail their causes: read the trailing ones first (user counts, then inventory in one
+    // snapshot, then orders). A count above its cause is then a duplicate, never a race of the reads.
     const users = await readUsers(stack.databaseUrl('users'), catalog.userIds);
+    const inventory = await readInventory(stack.databaseUrl('inventory'), initial);
+    const orders = await readOrders(stack.mongoUrl, `${database}_orders`);
     const deadLetters = await readDeadLetters(stack.natsDirectUrl);
+    const settled = !orders.some((o) => o.status === 'PENDING');
     const report = account(
       { accepted: load.accepted, orders, ...inventory, users, deadLetters, maxRss: { ...services.maxRss } },
-      { maxRssBytes: options.maxRssBytes ?? 512 * 2 ** 20, explainedDeadLetters: fault.explainedDeadLetters },
+      {
+        maxRssBytes: options.maxRssBytes ?? 512 * 2 ** 20,
+        explainedDeadLetters: fault.explainedDeadLetters,
+        settled,
+      },
     );
     const ok = report.violations.length === 0;
     return {

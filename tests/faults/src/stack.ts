@@ -2,10 +2,12 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createDatabases,
+  createNetnsNetwork,
   ensureInstalled,
   freePort,
   isAlive,
   type NatsCluster,
+  type NetnsNetwork,
   type ServerRecord,
   type SyncInterval,
   startFerretDb,
@@ -21,6 +23,8 @@ export interface FaultStackOptions {
   dir: string;
   /** A 3-node JetStream cluster (R3 streams) instead of one server. */
   cluster: boolean;
+  /** The cluster's nodes each in a network namespace of its own, so one can be partitioned. */
+  netns?: boolean;
   syncInterval?: SyncInterval;
 }
 
@@ -52,6 +56,7 @@ export class FaultStack {
     private readonly natsPort: number,
     private readonly natsMonitorPort: number,
     readonly cluster: NatsCluster | undefined,
+    readonly network: NetnsNetwork | undefined,
     private readonly proxy: CuttableProxy | undefined,
     private postgres: ServerRecord | undefined,
     private readonly postgresPort: number,
@@ -72,8 +77,16 @@ export class FaultStack {
     ];
     const started: Array<() => Promise<unknown>> = [];
     try {
+      const network = options.cluster && options.netns ? await createNetnsNetwork(3) : undefined;
+      if (network) started.push(() => network.remove());
       const cluster = options.cluster
-        ? await startNatsCluster({ dir: join(options.dir, 'nats'), syncInterval: options.syncInterval })
+        ? await startNatsCluster({
+            dir: join(options.dir, 'nats'),
+            syncInterval: options.syncInterval,
+            placement: network
+              ? (i) => ({ host: network.hosts[i] ?? '', prefix: network.prefix(i) })
+              : undefined,
+          })
         : undefined;
       if (cluster) started.push(() => cluster.close());
       const nats = options.cluster
@@ -102,6 +115,7 @@ export class FaultStack {
         natsPort,
         natsMonitorPort,
         cluster,
+        network,
         proxy,
         postgres.value,
         postgresPort,
@@ -187,8 +201,9 @@ export class FaultStack {
 
   async close(): Promise<void> {
     await this.proxy?.close();
+    await this.cluster?.close();
+    await this.network?.remove();
     await Promise.all([
-      this.cluster?.close(),
       this.nats && stopProcess(this.nats.pid),
       this.postgres && stopProcess(this.postgres.pid),
       this.mongo && stopProcess(this.mongo.pid),

@@ -100,6 +100,16 @@ describe('fault run accounting', () => {
     expect(report.violations).toContain('order o1 is CONFIRMED but its reservation is missing');
   });
 
+  it('reports a user count behind its orders, without counting it lost, while orders still move', () => {
+    const run = healthy();
+    run.users = [{ id: 'u1', orderCount: 0, rejectedOrderCount: 1 }];
+    const report = account(run, { ...limits, settled: false });
+    expect(report.lost).toBe(0);
+    expect(report.violations).toContain(
+      'user u1 counts 0 confirmed orders, order-service has 1 (not settled: behind)',
+    );
+  });
+
   it('flags stock still held for a rejected order, and a reservation of an unknown order', () => {
     const run = healthy();
     run.reservations = [

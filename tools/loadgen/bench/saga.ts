@@ -70,6 +70,8 @@ interface StepResult {
   backlogPeak: Record<ServiceName, number>;
   cpuPercent: Record<ServiceName, number>;
   rssPeakMiB: Record<ServiceName, number>;
+  /** CPU % of the servers the stack runs (FerretDB, nats-server, the collector). */
+  serverCpu: Record<string, number>;
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -79,6 +81,7 @@ const services = new Map<ServiceName, ServiceProcess>();
 const closers: Array<() => Promise<unknown>> = [];
 const results: StepResult[] = [];
 let httpResult: { on: HttpRun; off: HttpRun } | undefined;
+let httpError: string | undefined;
 
 interface HttpRun {
   requests: number;
@@ -120,6 +123,36 @@ async function hammer(url: string, durationMs: number): Promise<HttpRun> {
     p99: percentile(latencies, 99),
     errors,
   };
+}
+
+/** GET /api/users/{id} req/s on the running user-service (telemetry on) and on a second one with OTEL_SDK_DISABLED=true. */
+async function compareTelemetry(
+  userServiceUrl: string,
+  userEnv: Record<string, string>,
+): Promise<{ on: HttpRun; off: HttpRun }> {
+  const userRes = await request(`${userServiceUrl}/api/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(userBody(uniqueName('bench'), 0)),
+  });
+  const userId = idOf(await userRes.body.json(), 'userId');
+  if (userRes.statusCode !== 201 || userId === undefined)
+    throw new Error(`POST /api/users answered ${userRes.statusCode}`);
+  const user = { id: userId };
+  const off = await startService({
+    name: 'user-service',
+    env: { ...userEnv, OTEL_SDK_DISABLED: 'true' },
+    readyTimeoutMs: 120_000,
+  });
+  closers.push(() => off.stop());
+  log(
+    `[bench:saga] GET /api/users/{id}, ${connections} connections, ${httpMs / 1000}s each: telemetry on, then off`,
+  );
+  await hammer(`${userServiceUrl}/api/users/${user.id}`, 2_000); // warm-up
+  const on = await hammer(`${userServiceUrl}/api/users/${user.id}`, httpMs);
+  await hammer(`${off.url}/api/users/${user.id}`, 2_000);
+  const offRun = await hammer(`${off.url}/api/users/${user.id}`, httpMs);
+  return { on, off: offRun };
 }
 
 try {
@@ -190,6 +223,14 @@ try {
     'inventory-service': await pgBacklog(pools.inventory),
   });
 
+  // First, on idle services: GET /api/users/{id} with telemetry on against a second user-service with the SDK off.
+  try {
+    httpResult = await compareTelemetry(url('user-service'), env['user-service']);
+  } catch (error) {
+    httpError = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    log(`[bench:saga] the telemetry comparison failed: ${httpError}`);
+  }
+
   for (const rate of rates) {
     log(`[bench:saga] ${rate} orders/s for ${stepMs / 1000}s, then up to ${settleMs / 1000}s to settle`);
     const backlogPeak: Record<ServiceName, number> = {
@@ -203,6 +244,8 @@ try {
       'inventory-service': 0,
     };
     const cpuBefore = Object.fromEntries(SERVICES.map((s) => [s, processSample(pidOf(s)).cpuSeconds]));
+    const serverPids = (stack?.servers ?? []).filter((x) => x.name !== 'postgres');
+    const serverCpuBefore = serverPids.map((x) => processSample(x.pid).cpuSeconds);
     const wallBefore = performance.now();
     let sampling = true;
     const sampler = (async () => {
@@ -250,7 +293,13 @@ try {
         ((processSample(pidOf(s)).cpuSeconds - (cpuBefore[s] ?? 0)) / wallSeconds) * 100,
       ]),
     ) as Record<ServiceName, number>;
-    results.push({ rate, report, backlogPeak, cpuPercent, rssPeakMiB });
+    const serverCpu = Object.fromEntries(
+      serverPids.map((x, i) => [
+        x.name,
+        ((processSample(x.pid).cpuSeconds - (serverCpuBefore[i] ?? 0)) / wallSeconds) * 100,
+      ]),
+    );
+    results.push({ rate, report, backlogPeak, cpuPercent, rssPeakMiB, serverCpu });
     if (report.orders.errors > 0 || report.saga.pending > 0) {
       for (const name of SERVICES)
         log(`--- ${name}, last output ---\n${services.get(name)?.output().slice(-1500) ?? ''}`);
@@ -260,31 +309,6 @@ try {
       `[bench:saga] ${rate}/s: http p99 ${report.orders.p99.toFixed(0)} ms, saga p99 ${s.p99.toFixed(0)} ms, pending ${s.pending}, order-service backlog peak ${backlogPeak['order-service']}`,
     );
   }
-
-  // GET /api/users/{id}: telemetry on (the running user-service) against a second one with the SDK off.
-  const userRes = await request(`${url('user-service')}/api/users`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(userBody(uniqueName('bench'), 0)),
-  });
-  const userId = idOf(await userRes.body.json(), 'userId');
-  if (userRes.statusCode !== 201 || userId === undefined)
-    throw new Error(`POST /api/users answered ${userRes.statusCode}`);
-  const user = { id: userId };
-  const off = await startService({
-    name: 'user-service',
-    env: { ...env['user-service'], OTEL_SDK_DISABLED: 'true' },
-    readyTimeoutMs: 120_000,
-  });
-  closers.push(() => off.stop());
-  log(
-    `[bench:saga] GET /api/users/{id}, ${connections} connections, ${httpMs / 1000}s each: telemetry on, then off`,
-  );
-  await hammer(`${url('user-service')}/api/users/${user.id}`, 2_000); // warm-up
-  const on = await hammer(`${url('user-service')}/api/users/${user.id}`, httpMs);
-  await hammer(`${off.url}/api/users/${user.id}`, 2_000);
-  const offRun = await hammer(`${off.url}/api/users/${user.id}`, httpMs);
-  httpResult = { on, off: offRun };
 } finally {
   for (const close of closers.reverse())
     await close().catch((e: unknown) => log(`[bench:saga] close: ${String(e)}`));
@@ -313,6 +337,15 @@ const lines = [
     return `| ${r.rate} | ${f(r.report.achievedRate, 1)} | ${f(r.report.orders.p50, 1)} | ${f(r.report.orders.p99, 1)} | ${r.report.orders.errors} | ${f(s.p50, 1)} | ${f(s.p95, 1)} | ${f(s.p99, 1)} | ${s.pending} | ${per(r.backlogPeak)} | ${per(r.cpuPercent)} | ${per(r.rssPeakMiB)} |`;
   }),
   '',
+  `CPU % of the servers per rate: ${results
+    .map(
+      (r) =>
+        `${r.rate}/s ${Object.entries(r.serverCpu)
+          .map(([k, v]) => `${k === 'mongodb' ? 'ferretdb' : k} ${f(v)}`)
+          .join(', ')}`,
+    )
+    .join('; ')}`,
+  '',
   `knee (highest rate with POST→terminal p99 < ${KNEE_P99_MS} ms, no error and nothing pending): ${knee > 0 ? `${knee} orders/s` : 'none of the rates'}`,
 ];
 if (httpResult) {
@@ -324,4 +357,6 @@ if (httpResult) {
       `on / off = ${f(on.perSecond / off.perSecond, 2)} (telemetry costs ${f((1 - on.perSecond / off.perSecond) * 100)} % of req/s)`,
   );
 }
+if (httpError) lines.push('', `GET /api/users/{id} telemetry on/off: not measured (${httpError})`);
 process.stdout.write(`${lines.join('\n')}\n`);
+if (httpError) process.exitCode = 1;

@@ -75,20 +75,25 @@ export class PullLoop {
         settleSafely(this.log, 'nak', msg.seq, () => msg.nak());
         continue;
       }
-      const task = this.task(msg)
-        .catch((error: unknown) => {
+      // One promise a message: both ends release the slot; a failure is logged, never unhandled.
+      const task: Promise<void> = this.task(msg).then(
+        () => this.finished(msg, task),
+        (error: unknown) => {
           this.log.error(
             { err: error, streamSequence: msg.seq },
             'message task failed; it will be redelivered',
           );
-        })
-        .finally(() => {
-          this.working.delete(msg);
-          this.slots.release();
-          this.inFlight.delete(task);
-        });
+          this.finished(msg, task);
+        },
+      );
       this.inFlight.add(task);
     }
+  }
+
+  private finished(msg: JsMsg, task: Promise<void>): void {
+    this.working.delete(msg);
+    this.slots.release();
+    this.inFlight.delete(task);
   }
 
   /**

@@ -13,7 +13,6 @@ import {
 } from '@opentelemetry/api';
 import { ATTR, type Instruments } from '../instruments.js';
 import { messageGetter } from '../wire.js';
-import { safeHeaders } from './delivery.js';
 
 /**
  * The process span and metrics of one delivery. The message is the carrier: its headers are
@@ -30,7 +29,9 @@ export interface ProcessTrace {
 
 export function parentContext(msg: JsMsg): Context {
   try {
-    return propagation.extract(ROOT_CONTEXT, { headers: safeHeaders(msg) }, messageGetter);
+    // The message itself is the carrier: headers are decoded only if a propagator reads them
+    // (and one that does not decode starts a new trace).
+    return propagation.extract(ROOT_CONTEXT, msg, messageGetter);
   } catch {
     return ROOT_CONTEXT;
   }

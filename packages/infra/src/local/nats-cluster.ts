@@ -20,6 +20,11 @@ export interface NatsClusterOptions {
   syncInterval?: SyncInterval;
   /** How long to wait for the cluster to be healthy. */
   readyTimeoutMs?: number;
+  /**
+   * Where each node lives: its address, and the command prefix that runs a process there
+   * (e.g. `ip netns exec <ns>`). Loopback, no prefix, by default.
+   */
+  placement?: (index: number) => { host: string; prefix: readonly string[] };
 }
 
 export interface NatsNode {
@@ -60,6 +65,8 @@ export interface NatsCluster {
 
 interface NodePlan {
   name: string;
+  host: string;
+  prefix: readonly string[];
   clientPort: number;
   clusterPort: number;
   monitorPort: number;
@@ -90,8 +97,11 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
   for (let i = 0; i < size; i += 1) {
     const name = `n${i + 1}`;
     const dir = join(options.dir, name);
+    const where = options.placement?.(i) ?? { host: '127.0.0.1', prefix: [] };
     plans.push({
       name,
+      host: where.host,
+      prefix: where.prefix,
       clientPort: options.clientPorts?.[i] ?? (await freePort()),
       clusterPort: await freePort(),
       monitorPort: await freePort(),
@@ -106,7 +116,7 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
       plan.configFile,
       renderNatsConfig({
         serverName: plan.name,
-        host: '127.0.0.1',
+        host: plan.host,
         clientPort: plan.clientPort,
         monitorPort: plan.monitorPort,
         storeDir: join(plan.dir, 'jetstream'),
@@ -114,24 +124,28 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
         cluster: {
           name: clusterName,
           port: plan.clusterPort,
-          peerPorts: plans.filter((p) => p !== plan).map((p) => p.clusterPort),
+          peers: plans.filter((p) => p !== plan).map((p) => ({ host: p.host, port: p.clusterPort })),
         },
       }),
     );
   }
   const pids = new Map<string, number>();
   const launch = (plan: NodePlan) => {
-    pids.set(
-      plan.name,
-      spawnDaemon(binaries().natsServer, ['-c', plan.configFile], { logFile: plan.logFile }),
-    );
+    const [command = binaries().natsServer, ...args] = [
+      ...plan.prefix,
+      binaries().natsServer,
+      '-c',
+      plan.configFile,
+    ];
+    pids.set(plan.name, spawnDaemon(command, args, { logFile: plan.logFile }));
   };
+
   const toNode = (plan: NodePlan): NatsNode => ({
     name: plan.name,
-    url: `nats://127.0.0.1:${plan.clientPort}`,
+    url: `nats://${plan.host}:${plan.clientPort}`,
     clientPort: plan.clientPort,
     clusterPort: plan.clusterPort,
-    monitoring: `http://127.0.0.1:${plan.monitorPort}`,
+    monitoring: `http://${plan.host}:${plan.monitorPort}`,
     dir: plan.dir,
     logFile: plan.logFile,
     pid: pids.get(plan.name) ?? -1,
@@ -142,16 +156,16 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
       throw new Error(`no node ${name} in the cluster (nodes: ${plans.map((p) => p.name).join(', ')})`);
     return plan;
   };
-  const servers = plans.map((p) => `nats://127.0.0.1:${p.clientPort}`);
+  const servers = plans.map((p) => `nats://${p.host}:${p.clientPort}`);
   const running = () => plans.filter((p) => isAlive(pids.get(p.name) ?? -1));
 
   const waitNodeHealthy = (plan: NodePlan, timeoutMs: number) =>
     waitUntil(
-      `cluster node ${plan.name} on 127.0.0.1:${plan.clientPort} (log: ${plan.logFile})`,
+      `cluster node ${plan.name} on ${plan.host}:${plan.clientPort} (log: ${plan.logFile})`,
       async () => {
         if (!isAlive(pids.get(plan.name) ?? -1)) throw new Error('the process exited');
-        await healthz(`http://127.0.0.1:${plan.monitorPort}`);
-        await probeNats(`nats://127.0.0.1:${plan.clientPort}`);
+        await healthz(`http://${plan.host}:${plan.monitorPort}`);
+        await probeNats(`nats://${plan.host}:${plan.clientPort}`);
       },
       timeoutMs,
     );
@@ -212,13 +226,13 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
     records: () =>
       plans.map((plan) => ({
         name: 'nats' as const,
-        url: `nats://127.0.0.1:${plan.clientPort}`,
+        url: `nats://${plan.host}:${plan.clientPort}`,
         pid: pids.get(plan.name) ?? -1,
         logFile: plan.logFile,
         extra: {
           node: plan.name,
-          monitoring: `http://127.0.0.1:${plan.monitorPort}`,
-          routes: `127.0.0.1:${plan.clusterPort}`,
+          monitoring: `http://${plan.host}:${plan.monitorPort}`,
+          routes: `${plan.host}:${plan.clusterPort}`,
         },
       })),
     close: async () => {

@@ -13,8 +13,8 @@ export interface NatsNodeConfig {
   monitorPort: number;
   storeDir: string;
   syncInterval?: SyncInterval;
-  /** Present for a cluster node: its route port, the cluster name, and every peer's route port. */
-  cluster?: { name: string; port: number; peerPorts: readonly number[] };
+  /** Present for a cluster node: its route port, the cluster name, and every peer's route address. */
+  cluster?: { name: string; port: number; peers: readonly { host: string; port: number }[] };
 }
 
 const SYNC_INTERVAL = /^(always|\d+(ms|s|m|h))$/;
@@ -41,7 +41,7 @@ export function renderNatsConfig(node: NatsNodeConfig): string {
   if (node.syncInterval) lines.push(`  sync_interval: ${quote(node.syncInterval)}`);
   lines.push('}');
   if (node.cluster) {
-    const routes = node.cluster.peerPorts.map((port) => `    ${quote(`nats-route://${node.host}:${port}`)}`);
+    const routes = node.cluster.peers.map(({ host, port }) => `    ${quote(`nats-route://${host}:${port}`)}`);
     lines.push(
       'cluster {',
       `  name: ${quote(node.cluster.name)}`,

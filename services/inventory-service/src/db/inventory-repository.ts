@@ -1,10 +1,11 @@
 import { type PendingEvent, pendingEvent } from '@demo/bus';
 import { InventoryStockChanged } from '@demo/contracts';
+import type { Committed } from '@demo/service';
 import { asc, eq, gt } from 'drizzle-orm';
 import { type InventoryItem, type NewItem, SkuTakenError } from '../domain/item.js';
 import { formatMoney, parseMoney } from '../domain/money.js';
 import type { Database } from './client.js';
-import { type CommitListener, writeOutbox } from './outbox.js';
+import { writeOutbox } from './outbox.js';
 import { inventoryItems } from './schema.js';
 
 type ItemRow = typeof inventoryItems.$inferSelect;
@@ -33,7 +34,7 @@ export interface StockSnapshot {
 export class InventoryRepository {
   constructor(
     private readonly db: Database,
-    private readonly committed: CommitListener,
+    private readonly committed: Committed,
   ) {}
 
   /** Stocks a new SKU and announces it (`inventory.stock-changed`, cause `created`) in one transaction. */

@@ -3,9 +3,6 @@ import { writeOutbox as writeOutboxRows } from '@demo/bus/postgres';
 import type { Transaction } from './client.js';
 import { outbox } from './schema.js';
 
-/** Told about the events of a transaction once it committed: wakes the relay (see main.ts). */
-export type CommitListener = (events: readonly PendingEvent[]) => void;
-
 /** Adds events to the outbox inside the writing transaction (in commit order: see `@demo/bus/postgres`). */
 export function writeOutbox(tx: Transaction, events: readonly PendingEvent[]): Promise<void> {
   return writeOutboxRows(tx, outbox, events);

@@ -9,6 +9,7 @@ import {
   type OrderCreatedData,
   type StockRejectionReason,
 } from '@demo/contracts';
+import type { Committed } from '@demo/service';
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { formatMoney, parseMoney } from '../domain/money.js';
 import {
@@ -20,7 +21,7 @@ import {
   type StockChange,
 } from '../domain/stock.js';
 import { type Database, isUniqueViolation, type Transaction } from './client.js';
-import { type CommitListener, writeOutbox } from './outbox.js';
+import { writeOutbox } from './outbox.js';
 import { inventoryItems, reservations } from './schema.js';
 
 export type ReservationStatus = (typeof reservations.$inferSelect)['status'];
@@ -47,7 +48,7 @@ const ORDER_ID_UNIQUE = 'reservations_order_id_unique';
 export class ReservationRepository {
   constructor(
     private readonly db: Database,
-    private readonly committed: CommitListener,
+    private readonly committed: Committed,
   ) {}
 
   /** Reserves every line of the order or none; a second call for the same order changes nothing. */

@@ -5,6 +5,7 @@ import type {
   OrderCreatedV2Data,
   OrderLine,
   OrderRejectedData,
+  OrderRejectionReason,
   StockRejectionReason,
 } from '@demo/contracts';
 import { IMPLIED_CURRENCY } from '@demo/contracts';
@@ -17,7 +18,7 @@ import { IMPLIED_CURRENCY } from '@demo/contracts';
 export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-export type OrderReason = StockRejectionReason | OrderCancellationReason;
+export type OrderReason = OrderRejectionReason | OrderCancellationReason;
 
 export interface Order {
   id: string;
@@ -36,7 +37,9 @@ export interface Order {
 export type OrderSignal =
   | { type: 'stock-reserved'; total: number }
   | { type: 'stock-rejected'; reason: StockRejectionReason }
-  | { type: 'user-deleted' };
+  | { type: 'user-deleted' }
+  /** The saga's deadline passed with no answer (an event dead-lettered, a service away too long). */
+  | { type: 'deadline-passed' };
 
 /** An event this service announces: its subject and the payload its contract defines. */
 export type OrderEvent =
@@ -118,6 +121,14 @@ export function transition(
         outcome: 'rejected',
         event: { subject: 'orders.rejected', data: { ...ids, reason: signal.reason } },
       };
+    case 'deadline-passed':
+      return {
+        from: order.status,
+        status: 'REJECTED',
+        reason: 'deadline_exceeded',
+        outcome: 'rejected',
+        event: { subject: 'orders.rejected', data: { ...ids, reason: 'deadline_exceeded' } },
+      };
     case 'user-deleted':
       return {
         from: order.status,
@@ -127,4 +138,28 @@ export function transition(
         event: { subject: 'orders.cancelled', data: { ...ids, reason: 'user_deleted' } },
       };
   }
+}
+
+/**
+ * After a deadline rejection: the `orders.cancelled` that makes inventory release what it
+ * reserved for the order, or refuse to reserve it later (a late or replayed `orders.created`).
+ * Null for any other order. Guarded on `REJECTED`: the status does not change.
+ */
+export function releaseAfterDeadline(
+  order: Pick<Order, 'id' | 'userId' | 'status' | 'reason'>,
+): Transition | null {
+  if (order.status !== 'REJECTED' || order.reason !== 'deadline_exceeded') return null;
+  const ids = { orderId: order.id, userId: order.userId };
+  return {
+    from: 'REJECTED',
+    status: 'REJECTED',
+    reason: 'deadline_exceeded',
+    outcome: 'rejected',
+    event: { subject: 'orders.cancelled', data: { ...ids, reason: 'deadline_exceeded' } },
+  };
+}
+
+/** When a `PENDING` order placed at `placedAt` stops waiting. */
+export function sagaDeadline(placedAt: Date, deadlineMs: number): Date {
+  return new Date(placedAt.getTime() + deadlineMs);
 }

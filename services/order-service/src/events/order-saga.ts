@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { BusLogger } from '@demo/bus';
+import type { Committed } from '@demo/service';
 import { type BusinessCounter, type BusinessHistogram, withAppContext } from '@demo/telemetry';
 import type { CustomersRepository } from '../db/customers-repository.js';
 import type { OrdersRepository } from '../db/orders-repository.js';
+import type { SagaDeadlines } from '../db/saga-deadlines.js';
 import { mayOrder } from '../domain/customer.js';
 import {
   type Order,
@@ -10,9 +12,11 @@ import {
   type OrderSignal,
   type PlacedLine,
   placeOrder,
+  releaseAfterDeadline,
+  sagaDeadline,
   transition,
 } from '../domain/order.js';
-import { type AfterCommit, toPendingEvent } from './publishing.js';
+import { toPendingEvent } from './publishing.js';
 
 /** The user may not order: never announced by `users.created`, or deleted. */
 export class UnknownCustomerError extends Error {
@@ -28,14 +32,22 @@ export class UnknownCustomerError extends Error {
 export interface OrderSagaDeps {
   orders: OrdersRepository;
   customers: CustomersRepository;
-  afterCommit: AfterCommit;
+  /** Told about the events of every committed write (wakes the relay). */
+  committed: Committed;
   /** `demo.orders`, by outcome and reason (the saga's success objective reads it). */
   outcomes: BusinessCounter<{ outcome: OrderOutcome; reason: string }>;
   /** `demo.order.saga.duration`: placed → outcome, in seconds (the saga's latency objective). */
   durations?: BusinessHistogram<{ outcome: OrderOutcome }>;
   logger: BusLogger;
   clock?: () => Date;
+  /** Where each order's saga deadline is kept; without it orders wait as long as it takes. */
+  deadlines?: SagaDeadlines;
+  /** How long a `PENDING` order waits for the saga. Default 5 minutes. */
+  deadlineMs?: number;
 }
+
+/** What `expire` did to an order whose deadline passed. */
+export type ExpireOutcome = 'rejected' | 'settled' | 'gone';
 
 /**
  * This service's part of the order saga: place an order, move it on when the saga says so.
@@ -70,8 +82,9 @@ export class OrderSaga {
     if (!mayOrder(customer)) throw new UnknownCustomerError(input.userId, customer?.deletedAt !== undefined);
     const { order, event } = placeOrder({ id, ...input, now: this.clock() });
     const pending = toPendingEvent(event);
+    await this.deps.deadlines?.set(order.id, sagaDeadline(order.createdAt, this.deps.deadlineMs ?? 300_000));
     await this.deps.orders.insert(order, pending);
-    this.deps.afterCommit([pending]);
+    this.deps.committed([pending]);
     // `users.deleted` may have been handled between the check above and the insert, its search
     // for pending orders missing this one. Both sides write before they read, so at least one
     // sees the other: here, cancel the order as the handler would have.
@@ -110,6 +123,29 @@ export class OrderSaga {
     return cancelled;
   }
 
+  /**
+   * The saga deadline of `orderId` passed: a `PENDING` order is rejected (`deadline_exceeded`),
+   * then an `orders.cancelled` follows it so inventory releases what it reserved. Safe to
+   * repeat: the rejection happens once, the release is idempotent downstream.
+   */
+  async expire(orderId: string, logger = this.deps.logger): Promise<ExpireOutcome> {
+    let order = await this.deps.orders.find(orderId);
+    if (order === null) return 'gone';
+    if (order.status === 'PENDING') {
+      order =
+        (await this.applyTo(order, { type: 'deadline-passed' }, logger)) ??
+        (await this.deps.orders.find(orderId));
+      if (order === null) return 'gone';
+    }
+    const release = releaseAfterDeadline(order);
+    if (release === null) return 'settled';
+    const pending = toPendingEvent(release.event);
+    const held = await this.deps.orders.apply(order.id, release, pending, this.clock());
+    if (held !== null) this.deps.committed([pending]);
+    logger.warn({ orderId, eventId: pending.id }, 'order rejected: saga deadline passed; release requested');
+    return 'rejected';
+  }
+
   private async applyTo(order: Order, signal: OrderSignal, logger: BusLogger): Promise<Order | null> {
     const change = transition(order, signal);
     if (change === null) {
@@ -129,7 +165,13 @@ export class OrderSaga {
     this.deps.durations?.record(Math.max(0, (this.clock().getTime() - order.createdAt.getTime()) / 1000), {
       outcome: change.outcome,
     });
-    this.deps.afterCommit([pending]);
+    this.deps.committed([pending]);
+    // The deadline's own rejection keeps its entry until the release after it is written.
+    if (signal.type !== 'deadline-passed') {
+      this.deps.deadlines?.clear(order.id).catch((error: unknown) => {
+        logger.warn({ err: error, orderId: order.id }, 'could not clear the saga deadline; the sweep will');
+      });
+    }
     logger.info({ orderId: order.id, status: moved.status, eventId: pending.id }, `order ${change.outcome}`);
     return moved;
   }

@@ -1,16 +1,15 @@
-import type { PendingEvent } from '@demo/bus';
+import { pendingEvent } from '@demo/bus';
+import { UserCreated, UserDeleted } from '@demo/contracts';
 import type { KeysetPosition } from '@demo/http';
+import { type Committed, noRelay } from '@demo/service';
 import { and, asc, eq, gt, or } from 'drizzle-orm';
 import { EmailTakenError, UserNotFoundError } from '../domain/errors.js';
 import { type OrderOutcome, recordOrderOutcome } from '../domain/order-stats.js';
-import type { User } from '../domain/user.js';
+import { type User, userCreated, userDeleted } from '../domain/user.js';
 import type { Database } from './client.js';
 import { isUniqueViolation } from './errors.js';
 import { writeOutbox } from './outbox.js';
 import { processedMessages, users } from './schema.js';
-
-/** Told about the outbox rows of every committed write (to publish them now). */
-export type AfterCommit = (events: readonly PendingEvent[]) => void;
 
 export interface OrderOutcomeEvent {
   /** The event id (`ce-id`): recorded with the effect, so a redelivery is recognised. */
@@ -28,11 +27,14 @@ export type OrderOutcomeResult = 'recorded' | 'duplicate' | 'unknown_user';
 export class UserRepository {
   constructor(
     private readonly db: Database,
-    private readonly afterCommit: AfterCommit = () => {},
+    /** Told about the outbox rows of every committed write (wakes the relay). */
+    private readonly committed: Committed = noRelay,
   ) {}
 
   /** Inserts the user and its `users.created` event; EmailTakenError when the address is taken. */
-  async create(user: User, created: PendingEvent): Promise<User> {
+  async create(user: User): Promise<User> {
+    // Made here, in the request's context: the row keeps the trace of the request that wrote it.
+    const created = pendingEvent(UserCreated, userCreated(user));
     try {
       await this.db.transaction(async (tx) => {
         await tx.insert(users).values(user);
@@ -43,7 +45,7 @@ export class UserRepository {
         throw new EmailTakenError(user.email, { cause: error });
       throw error;
     }
-    this.afterCommit([created]);
+    this.committed([created]);
     return user;
   }
 
@@ -69,13 +71,14 @@ export class UserRepository {
   }
 
   /** Deletes the user and writes its `users.deleted` event; UserNotFoundError when absent. */
-  async delete(id: string, deleted: PendingEvent): Promise<void> {
+  async delete(id: string, at: Date): Promise<void> {
+    const deleted = pendingEvent(UserDeleted, userDeleted(id, at));
     await this.db.transaction(async (tx) => {
       const removed = await tx.delete(users).where(eq(users.id, id)).returning({ id: users.id });
       if (removed.length === 0) throw new UserNotFoundError(id);
       await writeOutbox(tx, [deleted]);
     });
-    this.afterCommit([deleted]);
+    this.committed([deleted]);
   }
 
   /**

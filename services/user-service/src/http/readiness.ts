@@ -1,12 +1,12 @@
-import { type Bus, busReadiness } from '@demo/bus';
 import type { ReadinessCheck } from '@demo/http';
 import type pg from 'pg';
 
 /**
- * `GET /ready`: PostgreSQL answers (critical), NATS is connected and every consumer is pulling
- * (not critical: the outbox absorbs writes while NATS is away, so /ready says `degraded`).
+ * `GET /ready`: PostgreSQL answers (critical). The `nats` check (not critical: the outbox absorbs
+ * writes while NATS is away, so /ready says `degraded`) is added by `runService`, with every
+ * consumer the service declares.
  */
-export function readinessChecks(pool: pg.Pool, bus: Pick<Bus, 'health' | 'rtt'>): ReadinessCheck[] {
+export function readinessChecks(pool: pg.Pool): ReadinessCheck[] {
   return [
     {
       name: 'postgres',
@@ -14,6 +14,5 @@ export function readinessChecks(pool: pg.Pool, bus: Pick<Bus, 'health' | 'rtt'>)
         await pool.query('select 1');
       },
     },
-    busReadiness(bus),
   ];
 }

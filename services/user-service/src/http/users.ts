@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { pendingEvent } from '@demo/bus';
-import { fields, UserCreated, UserDeleted } from '@demo/contracts';
+import { fields } from '@demo/contracts';
 import { HttpProblem, input, pageQuery, type Route, route, toPage } from '@demo/http';
 import type { BusinessCounter } from '@demo/telemetry';
 import { z } from 'zod';
 import type { UserRepository } from '../db/users-repository.js';
 import { EmailTakenError, UserNotFoundError } from '../domain/errors.js';
-import { registerUser, userCreated, userDeleted } from '../domain/user.js';
+import { registerUser } from '../domain/user.js';
 import { toUserJson } from './user-json.js';
 
 export interface UserRoutesDeps {
@@ -70,7 +69,7 @@ export function userRoutes(deps: UserRoutesDeps): Route[] {
     handler: async ({ body }) => {
       const user = registerUser(body, { id: newId(), now: now() });
       try {
-        await deps.users.create(user, pendingEvent(UserCreated, userCreated(user)));
+        await deps.users.create(user);
       } catch (error) {
         if (error instanceof EmailTakenError) {
           throw new HttpProblem(409, {
@@ -130,7 +129,7 @@ export function userRoutes(deps: UserRoutesDeps): Route[] {
     },
     handler: async ({ params }) => {
       try {
-        await deps.users.delete(params.id, pendingEvent(UserDeleted, userDeleted(params.id, now())));
+        await deps.users.delete(params.id, now());
       } catch (error) {
         if (error instanceof UserNotFoundError) throw notFound(params.id);
         throw error;

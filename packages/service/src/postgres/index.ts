@@ -1,0 +1,2 @@
+export type { MigrateOptions } from './migrate.js';
+export { MigrationError, migratePostgres } from './migrate.js';
