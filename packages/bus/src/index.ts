@@ -6,8 +6,15 @@ export type { Decoded, RawMessage } from './consume/decode.js';
 export { decode } from './consume/decode.js';
 export type { AttemptHistory, Decision, Outcome, PoisonReason, SettlePolicy } from './consume/settle.js';
 export { DEFAULT_SETTLE_POLICY, settle } from './consume/settle.js';
-export type { EventContract, EventData, EventDefinition, StreamDefinition, StreamInput } from './contract.js';
-export { defineEvent, defineStream } from './contract.js';
+export type {
+  EventContract,
+  EventData,
+  EventDefinition,
+  StreamDefinition,
+  StreamInput,
+  UpcastStep,
+} from './contract.js';
+export { dataSchemaUri, defineEvent, defineStream, eventType } from './contract.js';
 export type { BusErrorCode, FieldIssue } from './errors.js';
 export {
   BusError,
@@ -40,4 +47,6 @@ export type {
   SubscribeOptions,
   Subscription,
 } from './subscription.js';
+export type { VersionFailureReason, VersionPolicy, VersionResolution } from './versioning.js';
+export { parseEventType, upcastChain, versionReader } from './versioning.js';
 export { CE, DLQ, headerValue, isReservedHeader, MSG_ID } from './wire.js';

@@ -56,7 +56,8 @@ export interface OutboxRelayOptions {
  * in coalesced batches, one `markPublished` at a time.
  */
 export class OutboxRelay {
-  private readonly contracts: Map<string, EventContract>;
+  /** Per subject, every version this outbox may hold, newest first. */
+  private readonly contracts: Map<string, EventContract[]>;
   private readonly batchSize: number;
   private readonly sweepIntervalMs: number;
   private timer?: NodeJS.Timeout;
@@ -86,7 +87,10 @@ export class OutboxRelay {
   };
 
   constructor(private readonly options: OutboxRelayOptions) {
-    this.contracts = new Map(options.contracts.map((c) => [c.subject, c]));
+    this.contracts = new Map();
+    for (const c of options.contracts)
+      this.contracts.set(c.subject, [...(this.contracts.get(c.subject) ?? []), c]);
+    for (const versions of this.contracts.values()) versions.sort((a, b) => b.version - a.version);
     this.batchSize = options.batchSize ?? 100;
     this.sweepIntervalMs = options.sweepIntervalMs ?? 5_000;
   }
@@ -165,7 +169,7 @@ export class OutboxRelay {
   private async publishAll(batch: readonly PendingEvent[]): Promise<string[]> {
     const sends: Array<Promise<string | undefined>> = [];
     for (const event of batch) {
-      const contract = this.contracts.get(event.subject);
+      const contract = contractOf(this.contracts.get(event.subject), event.data);
       if (!contract) {
         this.options.logger.error(
           { eventId: event.id, subject: event.subject },
@@ -236,6 +240,18 @@ export class OutboxRelay {
     this.backlogGauge.removeCallback(this.observeBacklog);
     await this.settle();
   }
+}
+
+/**
+ * The version of an outbox row: the newest whose publish schema accepts its data, so rows written
+ * before a producer moved to a new version are still published as the version they were written as.
+ */
+function contractOf(
+  versions: readonly EventContract[] | undefined,
+  data: unknown,
+): EventContract | undefined {
+  if (!versions) return undefined;
+  return versions.find((c) => c.strictSchema.safeParse(data).success) ?? versions[0];
 }
 
 /**

@@ -150,7 +150,13 @@ export class Publisher {
     const time =
       options.time instanceof Date ? options.time.toISOString() : (options.time ?? new Date().toISOString());
     const headers: MsgHdrs = cloudEventHeaders(
-      { id, source: options.source ?? this.deps.source, type: event.type, time },
+      {
+        id,
+        source: options.source ?? this.deps.source,
+        type: event.type,
+        time,
+        dataschema: event.dataschema,
+      },
       options.headers,
     );
     headers.set(MSG_ID, id);

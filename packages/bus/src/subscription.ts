@@ -29,6 +29,7 @@ import type { EventContract, EventData } from './contract.js';
 import { HandlerDeadlineError } from './errors.js';
 import { ATTR, type Instruments, MESSAGING_SYSTEM } from './instruments.js';
 import type { BusLogger } from './logger.js';
+import { type VersionRead, versionReader } from './versioning.js';
 import { headerValue } from './wire.js';
 
 export type { MessageContext } from './consume/delivery.js';
@@ -52,6 +53,12 @@ export interface SubscribeOptions {
   ackWaitMs?: number;
   /** Unacknowledged messages the server allows across all instances. Default 1000. */
   maxAckPending?: number;
+  /**
+   * Versions of the event this consumer reads (by `ce-type`); older ones are upcast to the
+   * handler's version, others are dead-lettered as `unsupported_version`. Default: every version
+   * it can read (older ones with an upcaster chain, newer ones that validate against its schema).
+   */
+  versions?: readonly number[];
   /**
    * How long a handler may run: past it the attempt counts as failed, its keep-alive stops and
    * `ctx.signal` aborts. Default: none.
@@ -111,6 +118,7 @@ export class Subscription<E extends EventContract = EventContract> {
   private dlqStream?: string;
   private readonly log: BusLogger;
   private readonly spanName: string;
+  private readonly read: VersionRead<EventData<E>>;
 
   constructor(
     private readonly deps: SubscriptionDeps,
@@ -138,6 +146,7 @@ export class Subscription<E extends EventContract = EventContract> {
     this.log = deps.logger.child({ subject: event.subject, consumer: options.durable });
     this.acks = new AckBatcher(this.log);
     this.spanName = `process ${event.subject}`;
+    this.read = versionReader(event, { accepts: options.versions });
     this.deadLetters = new DeadLetterPublisher({
       js: deps.js,
       instruments: deps.instruments,
@@ -258,7 +267,7 @@ export class Subscription<E extends EventContract = EventContract> {
 
   /** Decode, then the handler (bounded by `ackDeadlineMs`): the outcome, never a throw. */
   private async attempt(msg: JsMsg, delivery: Delivery, abort?: AbortController): Promise<Outcome> {
-    const decoded = decode(this.event, msg);
+    const decoded = decode(this.event, msg, this.read);
     if (!decoded.ok) return { kind: 'poison', reason: decoded.reason, message: decoded.message };
     this.loop?.hold(msg);
     let timer: NodeJS.Timeout | undefined;

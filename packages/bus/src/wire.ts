@@ -8,6 +8,7 @@ export const CE = {
   source: 'ce-source',
   type: 'ce-type',
   time: 'ce-time',
+  dataschema: 'ce-dataschema',
 } as const;
 export const CONTENT_TYPE = 'content-type';
 export const MSG_ID = 'Nats-Msg-Id';
@@ -63,6 +64,8 @@ export interface CloudEventAttributes {
   source: string;
   type: string;
   time: string;
+  /** CloudEvents `dataschema`: the schema of this version of the event. */
+  dataschema?: string;
 }
 
 export function cloudEventHeaders(attributes: CloudEventAttributes, extra?: Record<string, string>): MsgHdrs {
@@ -72,6 +75,7 @@ export function cloudEventHeaders(attributes: CloudEventAttributes, extra?: Reco
   h.set(CE.source, attributes.source);
   h.set(CE.type, attributes.type);
   h.set(CE.time, attributes.time);
+  if (attributes.dataschema) h.set(CE.dataschema, attributes.dataschema);
   h.set(CONTENT_TYPE, 'application/json');
   if (extra) for (const [k, v] of Object.entries(extra)) h.set(k, v);
   return h;

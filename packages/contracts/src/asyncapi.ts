@@ -1,6 +1,6 @@
 import type { EventContract } from '@demo/bus';
-import { z } from 'zod';
-import { type ServiceName, streams, topology } from './catalog.js';
+import { type ServiceName, streams, topology, versionsOf } from './catalog.js';
+import { eventJsonSchema } from './json-schema.js';
 import { streamsFor } from './subjects.js';
 
 /** An AsyncAPI 3.0 document, as plain JSON. */
@@ -30,7 +30,15 @@ const cloudEventsHeaders = {
       description: 'Event id, unique per event; equal to Nats-Msg-Id',
     },
     'ce-source': { type: 'string', minLength: 1, description: 'The producing service' },
-    'ce-type': { type: 'string', description: 'Event type: <subject>.v<version>' },
+    'ce-type': {
+      type: 'string',
+      pattern: '^[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)+\\.v[1-9][0-9]*$',
+      description: 'Event type with its version: <subject>.v<version>; consumers upcast older versions',
+    },
+    'ce-dataschema': {
+      type: 'string',
+      description: 'The schema of this version: urn:demo:schema:<subject>:v<version>',
+    },
     'ce-time': { type: 'string', format: 'date-time', description: 'When the event occurred (ISO 8601)' },
     'content-type': { type: 'string', const: 'application/json' },
     traceparent: {
@@ -60,6 +68,7 @@ const deadLetterHeaders = {
         'unparseable',
         'schema_invalid',
         'headers_invalid',
+        'unsupported_version',
         'permanent',
         'handler_failed',
         'transient_exhausted',
@@ -98,8 +107,7 @@ const deadLetterHeaders = {
 
 /** JSON Schema (draft-07, the base of AsyncAPI schemas) of what a producer may publish. */
 function payloadSchema(event: EventContract): Record<string, unknown> {
-  const { $schema: _dialect, ...schema } = z.toJSONSchema(event.strictSchema, { target: 'draft-07' });
-  return schema;
+  return { ...eventJsonSchema(event) };
 }
 
 const ref = (...path: string[]) => ({ $ref: `#/${path.join('/')}` });
@@ -117,34 +125,46 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
 
   for (const { event, producer, consumers } of topology) {
     const channelId = event.subject;
-    const messageId = event.type;
-    messages[messageId] = {
-      name: event.subject,
-      title: event.type,
-      summary: event.description,
-      contentType: 'application/json',
-      headers: {
-        allOf: [
-          ref('components', 'schemas', 'CloudEventsHeaders'),
-          { properties: { 'ce-type': { const: event.type } } },
-        ],
-      },
-      payload: payloadSchema(event),
-    };
+    const versions = versionsOf(event.subject);
+    const channelMessages: Record<string, unknown> = {};
+    for (const version of versions) {
+      const messageId = version.type;
+      messages[messageId] = {
+        name: version.subject,
+        title: version.type,
+        summary: version.description,
+        contentType: 'application/json',
+        headers: {
+          allOf: [
+            ref('components', 'schemas', 'CloudEventsHeaders'),
+            {
+              properties: {
+                'ce-type': { const: version.type },
+                'ce-dataschema': { const: version.dataschema },
+              },
+            },
+          ],
+        },
+        payload: payloadSchema(version),
+        'x-version': version.version,
+        ...(version.upcastFrom && { 'x-upcast-from': version.upcastFrom.from.type }),
+      };
+      channelMessages[messageId] = ref('components', 'messages', messageId);
+    }
     const streamNames = streamsFor(event.subject, streams).map((stream) => stream.name);
     channels[channelId] = {
       address: event.subject,
       title: event.subject,
       description: `${event.description} Stream: ${streamNames.join(', ')}.`,
-      messages: { [messageId]: ref('components', 'messages', messageId) },
+      messages: channelMessages,
     };
-    const operationMessages = [ref('channels', channelId, 'messages', messageId)];
+    const messageRef = (type: string) => ref('channels', channelId, 'messages', type);
     operations[`${producer}.send.${event.subject}`] = {
       action: 'send',
       channel: ref('channels', channelId),
-      summary: `${producer} publishes ${event.subject}`,
+      summary: `${producer} publishes ${event.type}`,
       tags: [{ name: producer }],
-      messages: operationMessages,
+      messages: [messageRef(event.type)],
     };
     for (const { service, purpose } of consumers) {
       deadLetterSenders.add(service);
@@ -153,7 +173,7 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
         channel: ref('channels', channelId),
         summary: `${service} consumes ${event.subject}: ${purpose}`,
         tags: [{ name: service }],
-        messages: operationMessages,
+        messages: versions.map((version) => messageRef(version.type)),
       };
     }
   }
@@ -161,7 +181,8 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
   messages.DeadLetter = {
     name: 'dead-letter',
     title: 'Dead letter',
-    summary: 'A message that failed its schema or exhausted its retries, with the failure in headers.',
+    summary:
+      'A message that failed its schema, came in a version its consumer cannot read, or exhausted its retries, with the failure in headers.',
     headers: ref('components', 'schemas', 'DeadLetterHeaders'),
     payload: { description: 'The original message body, unchanged (it may not be valid JSON)' },
   };
@@ -193,7 +214,9 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
       title: 'Demo platform events',
       version: '1.0.0',
       description:
-        'The event catalog (version 1) of the demo platform, over NATS JetStream. ' +
+        'The event catalog of the demo platform, over NATS JetStream. Every message names its version ' +
+        'in ce-type (<subject>.v<n>); a channel lists every version that may still be in a stream or the DLQ, ' +
+        'producers send the newest and consumers read older ones through upcasters. ' +
         `Streams: ${streams.map((stream) => `${stream.name} (${stream.subjects.join(', ')})`).join(', ')}. ` +
         'Publishing refuses unknown fields; consuming tolerates them.',
     },

@@ -5,15 +5,19 @@ import {
   InventoryReserved,
   InventoryStockChanged,
 } from './inventory.js';
-import { OrderCancelled, OrderConfirmed, OrderCreated, OrderRejected } from './orders.js';
+import { OrderCancelled, OrderConfirmed, OrderCreatedV1, OrderCreatedV2, OrderRejected } from './orders.js';
 import { DLQ, INVENTORY, ORDERS, USERS } from './streams.js';
 import { UserCreated, UserDeleted } from './users.js';
 
-/** Every event of the catalog, version 1. */
+/**
+ * Every version of every event of the catalog. A version stays here as long as messages of it
+ * may exist (in a stream, an outbox or the DLQ): consumers read it through its upcasters.
+ */
 export const catalog = [
   UserCreated,
   UserDeleted,
-  OrderCreated,
+  OrderCreatedV1,
+  OrderCreatedV2,
   OrderConfirmed,
   OrderRejected,
   OrderCancelled,
@@ -36,6 +40,7 @@ export interface EventConsumer {
 
 /** Who publishes an event and who consumes it. */
 export interface EventRoute {
+  /** The version the producer publishes now; consumers read it and every older version of the catalog. */
   readonly event: EventContract;
   readonly producer: ServiceName;
   readonly consumers: readonly EventConsumer[];
@@ -54,7 +59,7 @@ export const topology: readonly EventRoute[] = [
     consumers: [{ service: 'order-service', purpose: 'cancel pending orders and drop the customer' }],
   },
   {
-    event: OrderCreated,
+    event: OrderCreatedV2,
     producer: 'order-service',
     consumers: [{ service: 'inventory-service', purpose: 'reserve stock' }],
   },
@@ -90,3 +95,8 @@ export const topology: readonly EventRoute[] = [
     consumers: [{ service: 'inventory-service', purpose: 'update the stock-level read model' }],
   },
 ];
+
+/** Every version of `subject` in the catalog, oldest first. */
+export function versionsOf(subject: string): EventContract[] {
+  return catalog.filter((event) => event.subject === subject).sort((a, b) => a.version - b.version);
+}

@@ -34,6 +34,22 @@ export const timestamp = z.iso.datetime({ offset: true });
 /** One line of an order: which SKU, how many units. */
 export const orderLine = z.object({ sku, quantity });
 
+/** An ISO 4217 currency code, e.g. `EUR`. */
+export const currency = z.string().regex(/^[A-Z]{3}$/, 'currency must be an ISO 4217 code such as EUR');
+
+/** The currency that money without a currency (every version 1 event) is in. */
+export const IMPLIED_CURRENCY = 'EUR';
+
+/**
+ * One line of an order with the unit price quoted to the customer (`orders.created` v2), or
+ * `null` when none was quoted: inventory then prices the line from its catalogue.
+ */
+export const quotedOrderLine = orderLine.extend({
+  unitPrice: money
+    .nullable()
+    .describe('Unit price quoted to the customer; null: none quoted, the catalogue price applies'),
+});
+
 /**
  * Why inventory refused to reserve an order (`inventory.rejected`, carried on by `orders.rejected`).
  * `total_too_large`: the order's total would exceed what a reservation can record (999,999,999,999.99).
@@ -66,6 +82,8 @@ export const fields = Object.freeze({
   money,
   timestamp,
   orderLine,
+  quotedOrderLine,
+  currency,
   stockRejectionReason,
   orderRejectionReason,
   orderCancellationReason,

@@ -17,7 +17,9 @@ describe('AsyncAPI document', () => {
       .channels()
       .all()
       .map((channel) => channel.address());
-    expect(addresses.sort()).toEqual([...catalog.map((event) => event.subject), 'dlq.{subject}'].sort());
+    expect(addresses.sort()).toEqual(
+      [...new Set(catalog.map((event) => event.subject)), 'dlq.{subject}'].sort(),
+    );
 
     const sends = document!
       .operations()
@@ -33,13 +35,44 @@ describe('AsyncAPI document', () => {
     }
     expect(receives).toHaveLength(topology.reduce((n, route) => n + route.consumers.length, 0));
 
-    const message = document!
-      .messages()
-      .all()
-      .find((m) => m.name() === 'orders.created');
-    expect(message?.payload()?.required()).toEqual(['orderId', 'userId', 'items', 'createdAt']);
-    expect(message?.payload()?.additionalProperties()).toBe(false);
-    expect(message?.headers()?.json()).toBeDefined();
+    const message = (type: string) =>
+      document!
+        .messages()
+        .all()
+        .find((m) => m.title() === type);
+    expect(message('orders.created.v1')?.payload()?.required()).toEqual([
+      'orderId',
+      'userId',
+      'items',
+      'createdAt',
+    ]);
+    expect(message('orders.created.v2')?.payload()?.required()).toEqual([
+      'orderId',
+      'userId',
+      'items',
+      'currency',
+      'createdAt',
+    ]);
+    expect(message('orders.created.v2')?.payload()?.additionalProperties()).toBe(false);
+    expect(message('orders.created.v2')?.headers()?.json()).toBeDefined();
+    expect(catalog.every((event) => message(event.type) !== undefined)).toBe(true);
+
+    // The producer sends the newest version; its consumer reads both.
+    const operation = (id: string) =>
+      document!
+        .operations()
+        .all()
+        .find((o) => o.id() === id);
+    const titles = (id: string) =>
+      operation(id)
+        ?.messages()
+        .all()
+        .map((m) => m.title());
+    expect(titles('order-service.send.orders.created')).toEqual(['orders.created.v2']);
+    expect(titles('inventory-service.receive.orders.created')).toEqual([
+      'orders.created.v1',
+      'orders.created.v2',
+    ]);
   });
 
   it('documents the CloudEvents headers of every message', () => {
@@ -54,6 +87,7 @@ describe('AsyncAPI document', () => {
         'ce-id',
         'ce-source',
         'ce-type',
+        'ce-dataschema',
         'ce-time',
         'traceparent',
         'Nats-Msg-Id',

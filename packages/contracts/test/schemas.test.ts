@@ -7,18 +7,20 @@ import {
   InventoryStockChanged,
   OrderCancelled,
   OrderConfirmed,
-  OrderCreated,
+  OrderCreatedV1,
+  OrderCreatedV2,
   OrderRejected,
   UserCreated,
   UserDeleted,
+  versionsOf,
 } from '../src/index.js';
 import { examples } from './examples.js';
 
 type Example = Record<string, unknown>;
 
-function exampleOf(subject: string): Example {
-  const example = (examples as Record<string, Example>)[subject];
-  if (!example) throw new Error(`no example for ${subject}`);
+function exampleOf(type: string): Example {
+  const example = (examples as Record<string, Example>)[type];
+  if (!example) throw new Error(`no example for ${type}`);
   return structuredClone(example);
 }
 
@@ -32,25 +34,37 @@ function failingPaths(event: (typeof catalog)[number], data: unknown): PropertyK
 }
 
 describe('every event of the catalog', () => {
-  it('has an example, a description and a unique subject and type', () => {
-    expect(new Set(catalog.map((event) => event.subject)).size).toBe(catalog.length);
-    expect(Object.keys(examples).sort()).toEqual(catalog.map((event) => event.subject).sort());
+  it('has an example, a description and a unique type and dataschema of its subject and version', () => {
+    expect(new Set(catalog.map((event) => event.type)).size).toBe(catalog.length);
+    expect(new Set(catalog.map((event) => event.dataschema)).size).toBe(catalog.length);
+    expect(Object.keys(examples).sort()).toEqual(catalog.map((event) => event.type).sort());
     for (const event of catalog) {
-      expect(event.description, event.subject).toMatch(/^\S.{9,}$/);
-      expect(event.type).toBe(`${event.subject}.v1`);
+      expect(event.description, event.type).toMatch(/^\S.{9,}$/);
+      expect(event.type).toBe(`${event.subject}.v${event.version}`);
+      expect(event.dataschema).toBe(`urn:demo:schema:${event.subject}:v${event.version}`);
     }
   });
 
-  it.each(catalog.map((event) => [event.subject, event] as const))('%s accepts its example', (_, event) => {
-    const example = exampleOf(event.subject);
+  it('holds every version of a subject from 1 up, without gaps', () => {
+    for (const subject of new Set(catalog.map((event) => event.subject))) {
+      expect(
+        versionsOf(subject).map((event) => event.version),
+        subject,
+      ).toEqual(versionsOf(subject).map((_, i) => i + 1));
+    }
+    expect(versionsOf('orders.created')).toEqual([OrderCreatedV1, OrderCreatedV2]);
+  });
+
+  it.each(catalog.map((event) => [event.type, event] as const))('%s accepts its example', (_, event) => {
+    const example = exampleOf(event.type);
     expect(event.strictSchema.parse(example)).toEqual(example);
     expect(event.schema.parse(example)).toEqual(example);
   });
 
   it.each(
-    catalog.map((event) => [event.subject, event] as const),
+    catalog.map((event) => [event.type, event] as const),
   )('%s: strictSchema refuses unknown fields, schema tolerates and drops them', (_, event) => {
-    const example = exampleOf(event.subject);
+    const example = exampleOf(event.type);
     const withExtra = { ...example, addedLater: 'v1.1 field' };
     const strict = event.strictSchema.safeParse(withExtra);
     expect(strict.success).toBe(false);
@@ -61,9 +75,9 @@ describe('every event of the catalog', () => {
   });
 
   it.each(
-    catalog.map((event) => [event.subject, event] as const),
+    catalog.map((event) => [event.type, event] as const),
   )('%s refuses a missing required field', (_, event) => {
-    const example = exampleOf(event.subject);
+    const example = exampleOf(event.type);
     const [first] = Object.keys(example);
     delete example[first!];
     expect(failingPaths(event, example)).toEqual([[first]]);
@@ -103,13 +117,13 @@ const cases: Case[] = [
   },
   {
     name: 'quantity 0',
-    event: OrderCreated,
+    event: OrderCreatedV1,
     value: 0,
     path: ['items', 1, 'quantity'],
   },
   {
     name: 'negative quantity',
-    event: OrderCreated,
+    event: OrderCreatedV1,
     value: -1,
     path: ['items', 0, 'quantity'],
   },
@@ -121,11 +135,11 @@ const cases: Case[] = [
   },
   {
     name: 'quantity as a string',
-    event: OrderCreated,
+    event: OrderCreatedV1,
     value: '2',
     path: ['items', 0, 'quantity'],
   },
-  { name: 'empty items', event: OrderCreated, value: [], path: ['items'] },
+  { name: 'empty items', event: OrderCreatedV1, value: [], path: ['items'] },
   {
     name: 'empty items (reserved)',
     event: InventoryReserved,
@@ -140,7 +154,7 @@ const cases: Case[] = [
   },
   {
     name: 'lower-case sku',
-    event: OrderCreated,
+    event: OrderCreatedV1,
     value: 'book-001',
     path: ['items', 0, 'sku'],
   },
@@ -153,7 +167,7 @@ const cases: Case[] = [
   },
   {
     name: 'time without offset',
-    event: OrderCreated,
+    event: OrderCreatedV1,
     value: '2026-11-24T10:15:00',
     path: ['createdAt'],
   },
@@ -176,6 +190,20 @@ const cases: Case[] = [
     value: 0.001,
     path: ['items', 0, 'unitPrice'],
   },
+  {
+    name: 'unit price with 3 decimals (v2)',
+    event: OrderCreatedV2,
+    value: 1.005,
+    path: ['items', 0, 'unitPrice'],
+  },
+  {
+    name: 'missing unit price (v2: null when none was quoted)',
+    event: OrderCreatedV2,
+    value: undefined,
+    path: ['items', 1, 'unitPrice'],
+  },
+  { name: 'lower-case currency', event: OrderCreatedV2, value: 'eur', path: ['currency'] },
+  { name: 'currency name', event: OrderCreatedV2, value: 'EURO', path: ['currency'] },
   {
     name: 'unknown rejection reason',
     event: InventoryRejected,
@@ -221,8 +249,8 @@ const cases: Case[] = [
 ];
 
 describe('invalid payloads are refused with the failing path', () => {
-  it.each(cases.map((c) => [`${c.event.subject}: ${c.name}`, c] as const))('%s', (_, c) => {
-    const data = exampleOf(c.event.subject);
+  it.each(cases.map((c) => [`${c.event.type}: ${c.name}`, c] as const))('%s', (_, c) => {
+    const data = exampleOf(c.event.type);
     setAt(data, c.path, c.value);
     expect(failingPaths(c.event, data)).toEqual([c.path]);
   });
@@ -232,14 +260,14 @@ describe('edge values that are valid', () => {
   it('accepts a total of 0, whole and one-decimal totals, and sums that are not exact in binary', () => {
     for (const total of [0, 12, 12.5, 0.1 + 0.2, 19.99 * 3]) {
       expect(
-        OrderConfirmed.strictSchema.safeParse({ ...exampleOf('orders.confirmed'), total }).success,
+        OrderConfirmed.strictSchema.safeParse({ ...exampleOf('orders.confirmed.v1'), total }).success,
         `${total}`,
       ).toBe(true);
     }
   });
 
   it('accepts a stock change without an order id, a positive change and a zero change', () => {
-    const { orderId: _, ...restock } = exampleOf('inventory.stock-changed');
+    const { orderId: _, ...restock } = exampleOf('inventory.stock-changed.v1');
     expect(
       InventoryStockChanged.strictSchema.parse({ ...restock, change: 5, cause: 'restocked' }),
     ).toMatchObject({

@@ -90,7 +90,8 @@ export function defineService<Deps>(spec: ServiceSpec<Deps>): ServiceDefinition<
   const duplicate = (subjects: readonly string[]) => subjects.find((s, i) => subjects.indexOf(s) !== i);
   const consumedTwice = duplicate(spec.consumes.map((c) => c.event.subject));
   if (consumedTwice) throw new TypeError(`${spec.name} consumes ${consumedTwice} twice`);
-  const producedTwice = duplicate(spec.produces.map((e) => e.subject));
+  // By type: a producer may list two versions of one subject (outbox rows written before it moved on).
+  const producedTwice = duplicate(spec.produces.map((e) => e.type));
   if (producedTwice) throw new TypeError(`${spec.name} produces ${producedTwice} twice`);
 
   const base = { ...DEFAULT_DELIVERY, ...spec.delivery };

@@ -79,7 +79,7 @@ describe('defineService', () => {
       }),
     ).toThrow('a consumes things.placed twice');
     expect(() => defineService({ name: 'a', produces: [Placed, Placed], consumes: [] })).toThrow(
-      'a produces things.placed twice',
+      'a produces things.placed.v1 twice',
     );
     expect(() => defineService({ name: 'A Service', produces: [], consumes: [] })).toThrow(/lower-case/);
   });

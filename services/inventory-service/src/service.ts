@@ -32,8 +32,11 @@ export const inventoryService = defineService<InventoryServiceDeps>({
   name: 'inventory-service',
   produces: [InventoryReserved, InventoryRejected, InventoryReleased, InventoryStockChanged],
   consumes: [
-    consume(OrderCreated, (deps: InventoryServiceDeps) =>
-      onOrderCreated(deps.reservations, deps.outcomes, deps.faults),
+    // v2, and v1 through its upcaster: v1 messages still in the stream or replayed from DLQ.
+    consume(
+      OrderCreated,
+      (deps: InventoryServiceDeps) => onOrderCreated(deps.reservations, deps.outcomes, deps.faults),
+      { versions: [1, 2] },
     ),
     consume(OrderCancelled, (deps: InventoryServiceDeps) =>
       onOrderCancelled(deps.reservations, deps.outcomes),

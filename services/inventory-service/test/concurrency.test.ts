@@ -4,7 +4,7 @@ import {
   type InventoryReservedData,
   type InventoryStockChangedData,
   OrderCancelled,
-  OrderCreated,
+  OrderCreatedV1,
 } from '@demo/contracts';
 import { otlpSink } from '@demo/infra';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,7 +51,7 @@ describe('inventory-service under concurrent orders for one SKU', () => {
   it('50 orders of 1 for a stock of 20: exactly 20 reserved and 30 rejected, stock at 0, nothing negative', async () => {
     await h.stock(code, 20, 4.99);
     const orders = Array.from({ length: 50 }, () => order([{ sku: code, quantity: 1 }]));
-    await Promise.all(orders.map((o) => h.publish(OrderCreated, o)));
+    await Promise.all(orders.map((o) => h.publish(OrderCreatedV1, o)));
 
     await eventually(
       'an outcome for every order',

@@ -43,6 +43,25 @@ describe('planReservation', () => {
     });
   });
 
+  it('honours a quoted unit price (orders.created v2) and prices unquoted lines from the catalogue', () => {
+    const plan = planReservation(
+      [
+        { sku: 'AAA-1', quantity: 2, unitPrice: 0.15 },
+        { sku: 'BBB-1', quantity: 1, unitPrice: null },
+        { sku: 'AAA-1', quantity: 1, unitPrice: 9 },
+      ],
+      [stock('AAA-1', 10, 0.1), stock('BBB-1', 1, 0.2)],
+    );
+    expect(plan).toMatchObject({
+      outcome: 'reserved',
+      lines: [
+        { sku: 'AAA-1', quantity: 3, unitPrice: 0.15 },
+        { sku: 'BBB-1', quantity: 1, unitPrice: 0.2 },
+      ],
+      total: 0.65,
+    });
+  });
+
   it('merges lines of the same SKU before checking stock', () => {
     const lines = [
       { sku: 'AAA-1', quantity: 2 },

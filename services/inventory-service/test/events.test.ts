@@ -5,7 +5,7 @@ import {
   type InventoryReservedData,
   type InventoryStockChangedData,
   OrderCancelled,
-  OrderCreated,
+  OrderCreatedV1,
 } from '@demo/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, Harness, order, sku } from './harness.js';
@@ -53,7 +53,7 @@ describe('inventory-service events', () => {
         { sku: a, quantity: 2 },
         { sku: b, quantity: 1 },
       ]);
-      await h.publish(OrderCreated, o);
+      await h.publish(OrderCreatedV1, o);
       await reservedFor(o.orderId);
 
       const { reserved, rejected } = await outcomesOf(o.orderId);
@@ -114,7 +114,7 @@ describe('inventory-service events', () => {
         { sku: b, quantity: 10 },
         { sku: a, quantity: 2 },
       ]);
-      await h.publish(OrderCreated, o);
+      await h.publish(OrderCreatedV1, o);
       await eventually('inventory.rejected', async () => (await outcomesOf(o.orderId)).rejected.length === 1);
       await h.settled();
 
@@ -171,7 +171,7 @@ describe('inventory-service events', () => {
       await h.stock(dear, 1000, 9_999_999_999.99);
       // 101 × 9,999,999,999.99 overflows reservations.total numeric(14, 2).
       const o = order([{ sku: dear, quantity: 101 }]);
-      await h.publish(OrderCreated, o);
+      await h.publish(OrderCreatedV1, o);
       await eventually('inventory.rejected', async () => (await outcomesOf(o.orderId)).rejected.length === 1);
       await h.settled();
 
@@ -190,7 +190,7 @@ describe('inventory-service events', () => {
 
       // The largest total that fits is reserved.
       const fits = order([{ sku: dear, quantity: 99 }]);
-      await h.publish(OrderCreated, fits);
+      await h.publish(OrderCreatedV1, fits);
       await reservedFor(fits.orderId);
       expect((await outcomesOf(fits.orderId)).reserved[0]?.data.total).toBe(989_999_999_999.01);
     });
@@ -217,7 +217,7 @@ describe('inventory-service events', () => {
       const a = sku('BACK');
       await h.stock(a, 4, 3);
       const o = order([{ sku: a, quantity: 3 }]);
-      await h.publish(OrderCreated, o);
+      await h.publish(OrderCreatedV1, o);
       await reservedFor(o.orderId);
       expect(await h.item(a)).toEqual({ available: 1, reserved: 3 });
 
@@ -249,7 +249,7 @@ describe('inventory-service events', () => {
         'the cancelled row',
         async () => (await h.reservation(o.orderId))?.status === 'CANCELLED',
       );
-      await h.publish(OrderCreated, o);
+      await h.publish(OrderCreatedV1, o);
       await h.settled();
 
       expect(await outcomesOf(o.orderId)).toEqual({ reserved: [], rejected: [], released: [] });
@@ -261,7 +261,7 @@ describe('inventory-service events', () => {
       const a = sku('NONE');
       await h.stock(a, 0);
       const o = order([{ sku: a, quantity: 1 }]);
-      await h.publish(OrderCreated, o);
+      await h.publish(OrderCreatedV1, o);
       await eventually('inventory.rejected', async () => (await outcomesOf(o.orderId)).rejected.length === 1);
       await h.publish(OrderCancelled, { orderId: o.orderId, userId: o.userId, reason: 'user_deleted' });
       await h.settled();
@@ -277,7 +277,7 @@ describe('inventory-service events', () => {
       const a = sku('VIEW');
       await h.stock(a, 7, 1);
       const o = order([{ sku: a, quantity: 3 }]);
-      await h.publish(OrderCreated, o);
+      await h.publish(OrderCreatedV1, o);
       await reservedFor(o.orderId);
 
       const level = await h.mongoDb.collection('stock_levels').findOne({ _id: a as never });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { Bus, CE, type EventContract, type EventData, silentLogger } from '@demo/bus';
-import { type OrderCreatedData, streams, streamsFor } from '@demo/contracts';
+import { type OrderCreatedV1Data, streams, streamsFor } from '@demo/contracts';
 import {
   createTestDatabase,
   type ServiceProcess,
@@ -261,7 +261,10 @@ export async function eventually(what: string, probe: () => Promise<boolean> | b
   throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
 }
 
-export function order(items: OrderCreatedData['items'], orderId: string = randomUUID()): OrderCreatedData {
+export function order(
+  items: OrderCreatedV1Data['items'],
+  orderId: string = randomUUID(),
+): OrderCreatedV1Data {
   return { orderId, userId: randomUUID(), items, createdAt: new Date().toISOString() };
 }
 

@@ -1,4 +1,4 @@
-import { type InventoryReservedData, OrderCreated } from '@demo/contracts';
+import { type InventoryReservedData, OrderCreatedV1 } from '@demo/contracts';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryService } from '../src/service.js';
@@ -61,7 +61,7 @@ describe('inventory-service lifecycle', () => {
 
     const faulty = await h.startService({ FAULT_CRASH_AFTER_COMMIT: 'inventory.reserved' });
     const o = order([{ sku: code, quantity: 2 }]);
-    await h.publish(OrderCreated, o);
+    await h.publish(OrderCreatedV1, o);
     expect(await h.exited(faulty)).toBe('SIGKILL');
 
     // Committed, not published.
@@ -87,7 +87,7 @@ describe('inventory-service lifecycle', () => {
     await eventually(
       'the redelivered orders.created to be acknowledged',
       async () => {
-        const info = await jsm.consumers.info('ORDERS', inventoryService.durableOf(OrderCreated));
+        const info = await jsm.consumers.info('ORDERS', inventoryService.durableOf(OrderCreatedV1));
         return info.num_ack_pending === 0 && info.num_pending === 0 && info.num_redelivered === 0;
       },
       60_000,

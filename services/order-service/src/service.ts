@@ -4,6 +4,7 @@ import {
   OrderCancelled,
   OrderConfirmed,
   OrderCreated,
+  OrderCreatedV1,
   OrderRejected,
   UserCreated,
   UserDeleted,
@@ -30,7 +31,8 @@ export interface OrderServiceDeps {
  */
 export const orderService = defineService<OrderServiceDeps>({
   name: 'order-service',
-  produces: [OrderCreated, OrderConfirmed, OrderRejected, OrderCancelled],
+  // orders.created is written as v2; v1 stays so that outbox entries written before the upgrade go out as v1.
+  produces: [OrderCreated, OrderCreatedV1, OrderConfirmed, OrderRejected, OrderCancelled],
   consumes: [
     consume(UserCreated, (deps: OrderServiceDeps) => onUserCreated(deps.customers)),
     consume(UserDeleted, (deps: OrderServiceDeps) => onUserDeleted(deps.customers, deps.saga)),

@@ -1,4 +1,4 @@
-import { OrderCancelled, OrderConfirmed, OrderCreated, OrderRejected } from '@demo/contracts';
+import { OrderCancelled, OrderConfirmed, OrderCreatedV2, OrderRejected } from '@demo/contracts';
 import { describe, expect, it } from 'vitest';
 import { DocumentLocks } from '../src/db/document-locks.js';
 import { mayOrder } from '../src/domain/customer.js';
@@ -13,19 +13,29 @@ import {
 
 const ids = { id: '7d6f0f5e-2a51-4b8e-9d4c-1f2e3a4b5c6d', userId: '0b9e1c2d-3f4a-4b5c-8d6e-7f8091a2b3c4' };
 const contracts = {
-  'orders.created': OrderCreated,
+  'orders.created': OrderCreatedV2,
   'orders.confirmed': OrderConfirmed,
   'orders.rejected': OrderRejected,
   'orders.cancelled': OrderCancelled,
 };
 
 describe('placeOrder', () => {
-  it('makes a PENDING order and an orders.created event its contract accepts', () => {
+  it('makes a PENDING order and an orders.created v2 event its contract accepts, with the quoted prices', () => {
     const now = new Date('2026-11-24T10:00:00.000Z');
-    const { order, event } = placeOrder({ ...ids, items: [{ sku: 'SKU-1', quantity: 2 }], now });
+    const { order, event } = placeOrder({
+      ...ids,
+      items: [
+        { sku: 'SKU-1', quantity: 2 },
+        { sku: 'SKU-2', quantity: 1, unitPrice: 4.99 },
+      ],
+      now,
+    });
     expect(order).toEqual({
       ...ids,
-      items: [{ sku: 'SKU-1', quantity: 2 }],
+      items: [
+        { sku: 'SKU-1', quantity: 2 },
+        { sku: 'SKU-2', quantity: 1 },
+      ],
       status: 'PENDING',
       createdAt: now,
       updatedAt: now,
@@ -35,11 +45,15 @@ describe('placeOrder', () => {
       data: {
         orderId: ids.id,
         userId: ids.userId,
-        items: [{ sku: 'SKU-1', quantity: 2 }],
+        items: [
+          { sku: 'SKU-1', quantity: 2, unitPrice: null },
+          { sku: 'SKU-2', quantity: 1, unitPrice: 4.99 },
+        ],
+        currency: 'EUR',
         createdAt: now.toISOString(),
       },
     });
-    expect(OrderCreated.strictSchema.safeParse(event.data).success).toBe(true);
+    expect(OrderCreatedV2.strictSchema.safeParse(event.data).success).toBe(true);
   });
 });
 

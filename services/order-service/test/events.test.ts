@@ -4,6 +4,8 @@ import {
   type InventoryRejectedData,
   InventoryReserved,
   type InventoryReservedData,
+  OrderCreatedV1,
+  type OrderCreatedV1Data,
   UserCreated,
   type UserCreatedData,
   UserDeleted,
@@ -21,6 +23,7 @@ import {
   placeOrder,
   post,
   processed,
+  published,
   publishedFor,
   publishRaw,
   type Suite,
@@ -71,7 +74,13 @@ describe('order-service events', () => {
       const res = await post<OrderJson>(
         suite,
         '/api/orders',
-        { userId, items: [{ sku: 'SKU-1', quantity: 2 }] },
+        {
+          userId,
+          items: [
+            { sku: 'SKU-1', quantity: 2 },
+            { sku: 'SKU-2', quantity: 1, unitPrice: 7.5 },
+          ],
+        },
         { traceparent: `00-${traceId}-${'ab'.repeat(8)}-01` },
       );
       expect(res.status).toBe(201);
@@ -81,11 +90,16 @@ describe('order-service events', () => {
       expect(created?.data).toEqual({
         orderId: res.body.id,
         userId,
-        items: [{ sku: 'SKU-1', quantity: 2 }],
+        items: [
+          { sku: 'SKU-1', quantity: 2, unitPrice: null },
+          { sku: 'SKU-2', quantity: 1, unitPrice: 7.5 },
+        ],
+        currency: 'EUR',
         createdAt: res.body.createdAt,
       });
       expect(created?.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
-      expect(created?.headers['ce-type']).toBe('orders.created.v1');
+      expect(created?.headers['ce-type']).toBe('orders.created.v2');
+      expect(created?.headers['ce-dataschema']).toBe('urn:demo:schema:orders.created:v2');
       expect(created?.headers['ce-id']).toBe(created?.headers['Nats-Msg-Id']);
 
       await eventually(
@@ -96,6 +110,39 @@ describe('order-service events', () => {
       const doc = await orderDocument(suite, res.body.id);
       expect(doc?.status).toBe('PENDING');
       expect(doc?.events.map((e) => e.id)).toEqual([created?.headers['ce-id']]);
+    });
+  });
+
+  describe('orders.created v2 and a consumer still on v1', () => {
+    it('a consumer written for v1 reads what this service now publishes (v2) as v1, with nothing dead-lettered', async () => {
+      const seen: OrderCreatedV1Data[] = [];
+      const v1Consumer = await suite.bus.subscribe(OrderCreatedV1, (data) => void seen.push(data), {
+        durable: 'a-consumer-still-on-v1',
+        maxDeliver: 1,
+      });
+      try {
+        const userId = await customer(suite);
+        const res = await post<OrderJson>(suite, '/api/orders', {
+          userId,
+          items: [{ sku: 'SKU-7', quantity: 3, unitPrice: 2.25 }],
+        });
+        expect(res.status).toBe(201);
+        const [data] = await eventually(
+          'the v1 consumer to get the order',
+          () => seen.filter((d) => d.orderId === res.body.id),
+          (mine) => mine.length === 1,
+        );
+        expect(data).toEqual({
+          orderId: res.body.id,
+          userId,
+          items: [{ sku: 'SKU-7', quantity: 3 }],
+          createdAt: res.body.createdAt,
+        });
+        const dead = await published(suite, 'DLQ', 'dlq.orders.created');
+        expect(dead.filter((m) => m.data.orderId === res.body.id)).toEqual([]);
+      } finally {
+        await v1Consumer.stop(1_000);
+      }
     });
   });
 

@@ -2,6 +2,8 @@ import type { MsgHdrs } from '@nats-io/nats-core';
 import type { EventContract, EventData } from '../contract.js';
 import type { FieldIssue } from '../errors.js';
 import { fieldIssues } from '../publisher.js';
+import type { VersionRead } from '../versioning.js';
+import { CE } from '../wire.js';
 import type { PoisonReason } from './settle.js';
 
 /**
@@ -130,11 +132,28 @@ export function validate<E extends EventContract>(event: E, raw: unknown): Decod
   };
 }
 
-/** Headers that decode, a UTF-8 JSON body, and data that satisfies the event's schema. */
-export function decode<E extends EventContract>(event: E, message: RawMessage): Decoded<EventData<E>> {
+/**
+ * Headers that decode, a UTF-8 JSON body, and data that satisfies the event's schema; with a
+ * version reader (`versionReader`), the body is read by the version its `ce-type` names and
+ * upcast to the event's version, or is poison as `unsupported_version`.
+ */
+export function decode<E extends EventContract>(
+  event: E,
+  message: RawMessage,
+  read?: VersionRead<EventData<E>>,
+): Decoded<EventData<E>> {
   const headers = checkHeaders(message);
   if (!headers.ok) return headers;
   const json = parseJson(message.data);
   if (!json.ok) return json;
-  return validate(event, json.data);
+  if (!read) return validate(event, json.data);
+  const type = message.headers?.has(CE.type) ? message.headers.get(CE.type) : undefined;
+  const resolved = read(type, json.data);
+  if (resolved.ok) return { ok: true, data: resolved.data };
+  return {
+    ok: false,
+    reason: resolved.reason,
+    message: resolved.message,
+    ...(resolved.issues && { issues: [...resolved.issues] }),
+  };
 }

@@ -9,11 +9,12 @@ export type DeadLetterReason =
   | 'unparseable'
   | 'schema_invalid'
   | 'headers_invalid'
+  | 'unsupported_version'
   | 'handler_failed'
   | 'permanent'
   | 'transient_exhausted';
 
-export type PoisonReason = 'unparseable' | 'schema_invalid' | 'headers_invalid';
+export type PoisonReason = 'unparseable' | 'schema_invalid' | 'headers_invalid' | 'unsupported_version';
 
 export type Outcome =
   | { kind: 'ok' }

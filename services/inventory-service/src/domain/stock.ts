@@ -50,6 +50,9 @@ export function lockOrder(lines: readonly OrderLine[]): string[] {
   return [...new Set(lines.map((l) => l.sku))].sort();
 }
 
+/** A line as an order asks for it; `unitPrice` is the price quoted to the customer, if any (`orders.created` v2). */
+export type AskedLine = OrderLine & { unitPrice?: number | null };
+
 /** `reservations.total numeric(14, 2)`: the largest total a reservation records, in cents. */
 export const MAX_TOTAL_CENTS = 99_999_999_999_999;
 
@@ -57,11 +60,17 @@ export const MAX_TOTAL_CENTS = 99_999_999_999_999;
  * All or nothing: every line reserved, or the order refused. An unknown SKU refuses it as
  * `unknown_sku` (listing the unknown lines); otherwise any line short of stock refuses it as
  * `insufficient_stock` (listing the short lines); a total the reservation cannot record refuses it
- * as `total_too_large` (listing every line). Stock is described, never changed, here.
+ * as `total_too_large` (listing every line). A price quoted to the customer is honoured (the
+ * first one quoted for a SKU); a line without one is priced from the catalogue. Stock is
+ * described, never changed, here.
  */
-export function planReservation(lines: readonly OrderLine[], stock: readonly Stock[]): ReservationPlan {
+export function planReservation(lines: readonly AskedLine[], stock: readonly Stock[]): ReservationPlan {
   const bySku = new Map(stock.map((s) => [s.sku, s]));
   const wanted = mergeLines(lines);
+  const quoted = new Map<string, number>();
+  for (const { sku, unitPrice } of lines) {
+    if (unitPrice !== undefined && unitPrice !== null && !quoted.has(sku)) quoted.set(sku, unitPrice);
+  }
 
   const unknown = wanted.filter((line) => !bySku.has(line.sku));
   if (unknown.length > 0) {
@@ -83,8 +92,9 @@ export function planReservation(lines: readonly OrderLine[], stock: readonly Sto
   const changes: StockChange[] = [];
   for (const line of wanted) {
     const item = bySku.get(line.sku) as Stock;
-    totalCents += line.quantity * toCents(item.unitPrice);
-    reserved.push({ sku: line.sku, quantity: line.quantity, unitPrice: item.unitPrice });
+    const unitPrice = quoted.get(line.sku) ?? item.unitPrice;
+    totalCents += line.quantity * toCents(unitPrice);
+    reserved.push({ sku: line.sku, quantity: line.quantity, unitPrice });
     changes.push({
       sku: line.sku,
       available: item.available - line.quantity,

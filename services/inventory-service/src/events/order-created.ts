@@ -4,7 +4,10 @@ import type { Faults } from '@demo/fault-switches';
 import { type BusinessCounter, withAppContext } from '@demo/telemetry';
 import type { ReservationRepository } from '../db/reservation-repository.js';
 
-/** `orders.created` → reserve every line or refuse the order (`inventory.reserved` / `inventory.rejected`). */
+/**
+ * `orders.created` (v2; v1 arrives upcast, without quoted prices) → reserve every line or refuse
+ * the order (`inventory.reserved` / `inventory.rejected`).
+ */
 export function onOrderCreated(
   reservations: ReservationRepository,
   outcomes: BusinessCounter<{ outcome: string }>,

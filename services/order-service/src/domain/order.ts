@@ -2,12 +2,13 @@ import type {
   OrderCancellationReason,
   OrderCancelledData,
   OrderConfirmedData,
-  OrderCreatedData,
+  OrderCreatedV2Data,
   OrderLine,
   OrderRejectedData,
   OrderRejectionReason,
   StockRejectionReason,
 } from '@demo/contracts';
+import { IMPLIED_CURRENCY } from '@demo/contracts';
 
 /**
  * The order and its part in the saga, as pure rules: no driver, no bus, no HTTP. An order is
@@ -42,7 +43,7 @@ export type OrderSignal =
 
 /** An event this service announces: its subject and the payload its contract defines. */
 export type OrderEvent =
-  | { subject: 'orders.created'; data: OrderCreatedData }
+  | { subject: 'orders.created'; data: OrderCreatedV2Data }
   | { subject: 'orders.confirmed'; data: OrderConfirmedData }
   | { subject: 'orders.rejected'; data: OrderRejectedData }
   | { subject: 'orders.cancelled'; data: OrderCancelledData };
@@ -61,21 +62,33 @@ export interface Transition {
   event: OrderEvent;
 }
 
+/** A line as placed: the unit price is what the customer was quoted, if anything. */
+export type PlacedLine = OrderLine & { unitPrice?: number };
+
 export interface PlaceOrder {
   id: string;
   userId: string;
-  items: readonly OrderLine[];
+  items: readonly PlacedLine[];
   now: Date;
 }
 
-/** A new order, `PENDING`, and the `orders.created` event that announces it. */
+/**
+ * A new order, `PENDING`, and the `orders.created` event (v2) that announces it: each line with
+ * the unit price quoted to the customer (`null` when none was), in the system's currency.
+ */
 export function placeOrder({ id, userId, items, now }: PlaceOrder): { order: Order; event: OrderEvent } {
   const lines = items.map(({ sku, quantity }) => ({ sku, quantity }));
   return {
     order: { id, userId, items: lines, status: 'PENDING', createdAt: now, updatedAt: now },
     event: {
       subject: 'orders.created',
-      data: { orderId: id, userId, items: lines.map((line) => ({ ...line })), createdAt: now.toISOString() },
+      data: {
+        orderId: id,
+        userId,
+        items: items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice: unitPrice ?? null })),
+        currency: IMPLIED_CURRENCY,
+        createdAt: now.toISOString(),
+      },
     },
   };
 }

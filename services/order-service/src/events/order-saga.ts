@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { BusLogger } from '@demo/bus';
-import type { OrderLine } from '@demo/contracts';
 import type { Committed } from '@demo/service';
 import { type BusinessCounter, type BusinessHistogram, withAppContext } from '@demo/telemetry';
 import type { CustomersRepository } from '../db/customers-repository.js';
@@ -11,6 +10,7 @@ import {
   type Order,
   type OrderOutcome,
   type OrderSignal,
+  type PlacedLine,
   placeOrder,
   releaseAfterDeadline,
   sagaDeadline,
@@ -65,7 +65,7 @@ export class OrderSaga {
    * Stores a new `PENDING` order with its `orders.created` event, for a customer who may
    * order (else `UnknownCustomerError`).
    */
-  async place(input: { userId: string; items: readonly OrderLine[] }): Promise<Order> {
+  async place(input: { userId: string; items: readonly PlacedLine[] }): Promise<Order> {
     const id = randomUUID();
     // The order's id rides along (baggage) into its outbox row, every message of its saga and
     // every span they start, in every service: a search by app.order.id finds them all.
@@ -76,7 +76,7 @@ export class OrderSaga {
 
   private async placeInContext(
     id: string,
-    input: { userId: string; items: readonly OrderLine[] },
+    input: { userId: string; items: readonly PlacedLine[] },
   ): Promise<Order> {
     const customer = await this.deps.customers.find(input.userId);
     if (!mayOrder(customer)) throw new UnknownCustomerError(input.userId, customer?.deletedAt !== undefined);

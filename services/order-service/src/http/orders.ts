@@ -12,8 +12,15 @@ export const MAX_ORDER_LINES = 50;
 /** 50 lines of a few dozen bytes each fit many times over. */
 const ORDER_BODY_LIMIT = 64 * 1024;
 
-/** An order line as the events carry it, its quantity bounded by inventory's `integer` columns. */
-const orderLine = z.strictObject({ sku: fields.sku, quantity: input.int32({ min: 1 }) });
+/**
+ * An order line as the events carry it, its quantity bounded by inventory's `integer` columns;
+ * `unitPrice`, if given, is the price quoted to the customer (inventory's `numeric(12, 2)` bound).
+ */
+const orderLine = z.strictObject({
+  sku: fields.sku,
+  quantity: input.int32({ min: 1 }),
+  unitPrice: input.money(12).optional(),
+});
 
 const createOrderBody = z.strictObject({
   userId: input.uuid,
