@@ -44,7 +44,8 @@ describe('order-service NATS permissions', () => {
     const ack = await asOrderService.publish(OrderCreated, {
       orderId: randomUUID(),
       userId: randomUUID(),
-      items: [{ sku: 'SKU-1', quantity: 1 }],
+      items: [{ sku: 'SKU-1', quantity: 1, unitPrice: null }],
+      currency: 'EUR',
       createdAt: new Date().toISOString(),
     });
     expect(ack.stream).toBe('ORDERS');
