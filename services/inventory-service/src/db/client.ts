@@ -28,6 +28,9 @@ export function connectPostgres(
   });
   // An idle client that loses its connection emits here; without a listener the process would crash.
   pool.on('error', onError);
+  // A client that is checked out (between the queries of a transaction) loses that listener:
+  // a server shutdown then emits on the client itself. Its query fails and the pool drops it.
+  pool.on('connect', (client) => client.on('error', onError));
   return { pool, db: drizzle({ client: pool, schema }) };
 }
 

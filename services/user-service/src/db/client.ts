@@ -26,5 +26,8 @@ export function connectDatabase(
   });
   // An idle connection that breaks (server restart) must not crash the process: the pool replaces it.
   pool.on('error', onIdleError);
+  // A client that is checked out (between the queries of a transaction) loses that listener:
+  // a server shutdown then emits on the client itself. Its query fails and the pool drops it.
+  pool.on('connect', (client) => client.on('error', onIdleError));
   return { pool, db: drizzle({ client: pool, schema }) };
 }
