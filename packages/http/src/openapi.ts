@@ -116,7 +116,8 @@ const defaultOperationId = (route: Route) =>
 /** The OpenAPI 3.1 document of `routes`. */
 export function openApiDocument(info: OpenApiInfo, routes: readonly Route[]): Document {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of routes) {
+  // `/admin/…` (the demo's fault switches) is for operators and tests, not the service's API.
+  for (const route of routes.filter((r) => !r.path.startsWith('/admin/'))) {
     const path = openApiPath(route.path);
     const declared = route.doc?.responses ?? {};
     const responses = { ...implicitResponses(route), ...declared };
