@@ -37,7 +37,7 @@ describe('order-service process', () => {
         .map((line) => JSON.parse(line) as { step: string; position: number })
         .sort((a, b) => a.position - b.position)
         .map((line) => line.step);
-      expect(steps).toEqual(['outbox relay', 'bus', 'telemetry', 'saga deadlines', 'mongodb']);
+      expect(steps).toEqual(['saga deadlines', 'outbox relay', 'bus', 'telemetry', 'mongodb']);
       expect(suite.service.output()).toContain('"shutdown complete"');
     });
   });
