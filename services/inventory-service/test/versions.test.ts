@@ -99,7 +99,14 @@ describe('inventory-service on orders.created v2', () => {
       ['run', '--silent', 'bus', '--', 'dlq', 'replay', String(seq)],
       {
         cwd: fileURLToPath(new URL('../../..', import.meta.url)),
-        env: { ...process.env, NATS_URL: h.nats.url, OTEL_SDK_DISABLED: 'true' },
+        env: {
+          ...process.env,
+          NATS_URL: h.nats.url,
+          // An operator's tool: it runs as the provisioner, the identity that may read DLQ.
+          NATS_USER: h.nats.credentials.provisioner?.user ?? '',
+          NATS_PASSWORD: h.nats.credentials.provisioner?.pass ?? '',
+          OTEL_SDK_DISABLED: 'true',
+        },
       },
     );
     expect(replay.stdout).toMatch(/replay/i);

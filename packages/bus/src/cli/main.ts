@@ -5,7 +5,7 @@
  *              | dlq drop <seq>
  *              | tail <subject…> [--count N] [--timeout-ms T]
  *
- * Connection: NATS_URL (default nats://127.0.0.1:4222), NATS_USER/NATS_PASS or NATS_TOKEN or
+ * Connection: NATS_URL (default nats://127.0.0.1:4222), NATS_USER/NATS_PASSWORD (the `provisioner` user where authorization is on) or NATS_TOKEN or
  * NATS_CREDS; the dead-letter stream: --stream (default DLQ).
  */
 import { readFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefi
 const Env = z.object({
   NATS_URL: z.preprocess(blank, z.string().default('nats://127.0.0.1:4222')),
   NATS_USER: z.preprocess(blank, z.string().optional()),
-  NATS_PASS: z.preprocess(blank, z.string().optional()),
+  NATS_PASSWORD: z.preprocess(blank, z.string().optional()),
   NATS_TOKEN: z.preprocess(blank, z.string().optional()),
   NATS_CREDS: z.preprocess(blank, z.string().optional()),
 });
@@ -71,7 +71,7 @@ async function connectNats(): Promise<NatsConnection> {
     servers: env.NATS_URL.split(','),
     name: 'bus-cli',
     user: env.NATS_USER,
-    pass: env.NATS_PASS,
+    pass: env.NATS_PASSWORD,
     token: env.NATS_TOKEN,
     authenticator: env.NATS_CREDS ? credsAuthenticator(readFileSync(env.NATS_CREDS)) : undefined,
     maxReconnectAttempts: 0,
