@@ -114,16 +114,25 @@ export async function startService(options: StartServiceOptions): Promise<Servic
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
+  // A process that ends before it is ready fails the start at once (its output read to the end).
+  const closed = new Promise<never>((_, reject) =>
+    child.once('close', (code, signal) =>
+      reject(new Error(`${options.name} exited with ${code ?? signal} before /ready answered`)),
+    ),
+  );
   try {
-    await waitUntil(
-      `${options.name} /ready`,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
-        const response = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(1_000) });
-        if (response.status !== 200) throw new Error(`/ready answered ${response.status}`);
-      },
-      options.readyTimeoutMs ?? 60_000,
-    );
+    await Promise.race([
+      waitUntil(
+        `${options.name} /ready`,
+        async () => {
+          if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
+          const response = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(1_000) });
+          if (response.status !== 200) throw new Error(`/ready answered ${response.status}`);
+        },
+        options.readyTimeoutMs ?? 60_000,
+      ),
+      closed,
+    ]);
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}\n--- ${options.name} output ---\n${output.slice(-4000)}`);
