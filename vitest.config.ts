@@ -7,5 +7,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: ['packages/*', 'services/*', 'tests/*', 'tools/*', 'deploy'],
+    // The suites mostly wait on servers and processes: three files at a time on two cores (the
+    // default would run one), each with servers and names of its own.
+    maxWorkers: 3,
   },
 });
