@@ -1,6 +1,5 @@
 import { basename, dirname, join, relative } from 'node:path';
 import * as k8s from 'kubernetes-models';
-import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kustomizeBuild } from '../src/kustomize.js';
 import {
@@ -19,6 +18,7 @@ import {
   urlPort,
   urlsIn,
 } from './helpers.js';
+import { typeErrors } from './manifests.js';
 
 const NAMESPACES = ['demo', 'observability'];
 const SERVICES = { 'user-service': 8000, 'order-service': 8001, 'inventory-service': 8002 } as const;
@@ -92,44 +92,7 @@ describe('k8s/ (kustomize build)', () => {
     // The runtime schemas tolerate unknown fields; the API server in strict mode does not. The
     // TypeScript types of the same package are exact: an excess property is a type error. The
     // file is virtual (never written), placed in deploy/ so that module resolution finds the package.
-    const file = join(root, 'deploy', '.rendered-manifests.ts');
-    const body = docs
-      .map((doc, i) => {
-        const [group, version] = String(doc.apiVersion).includes('/')
-          ? String(doc.apiVersion).split('/')
-          : [undefined, String(doc.apiVersion)];
-        const module = group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`;
-        return `import type { I${kindOf(doc)} as T${i} } from '${module}';\nexport const m${i}: T${i} = ${JSON.stringify(doc)};`;
-      })
-      .join('\n');
-    const options: ts.CompilerOptions = {
-      strict: true,
-      noEmit: true,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      target: ts.ScriptTarget.ES2022,
-      skipLibCheck: true,
-      types: [],
-    };
-    const host = ts.createCompilerHost(options);
-    const original = {
-      getSourceFile: host.getSourceFile,
-      fileExists: host.fileExists,
-      readFile: host.readFile,
-    };
-    host.fileExists = (f) => f === file || original.fileExists(f);
-    host.readFile = (f) => (f === file ? body : original.readFile(f));
-    host.getSourceFile = (f, lang, ...rest) =>
-      f === file ? ts.createSourceFile(f, body, lang) : original.getSourceFile(f, lang, ...rest);
-    const program = ts.createProgram([file], options, host);
-    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => {
-      const text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
-      if (!d.file || d.start === undefined) return text;
-      const line = d.file.getLineAndCharacterOfPosition(d.start).line;
-      const m = /^export const m(\d+)/.exec(body.split('\n')[line] ?? '');
-      const doc = m ? docs[Number(m[1])] : undefined;
-      return `${doc ? `${kindOf(doc)} ${nsOf(doc)}/${nameOf(doc)}: ` : ''}${text}`;
-    });
+    const diagnostics = typeErrors(docs);
     expect(diagnostics).toEqual([]);
   });
 
