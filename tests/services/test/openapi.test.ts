@@ -1,12 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { renderOpenApi } from '@demo/http';
+import { apiDocument as inventoryDocument } from 'inventory-service/http/api';
+import { apiDocument as orderDocument } from 'order-service/http/api';
+import { apiDocument as userDocument } from 'user-service/http/api';
 import { describe, expect, it } from 'vitest';
-import { apiDocument } from '../src/http/api.js';
 
-const committed = new URL('../../../docs/openapi/user-service.json', import.meta.url);
+const services = [
+  ['user-service', userDocument],
+  ['order-service', orderDocument],
+  ['inventory-service', inventoryDocument],
+] as const;
 
-describe('user-service OpenAPI document', () => {
-  it('is the committed docs/openapi/user-service.json (run `npm run openapi` after changing a route)', () => {
+describe.each(services)('%s OpenAPI document', (name, apiDocument) => {
+  const committed = new URL(`../../../docs/openapi/${name}.json`, import.meta.url);
+
+  it(`is the committed docs/openapi/${name}.json (run \`npm run openapi\` after changing a route)`, () => {
     expect(renderOpenApi(apiDocument())).toBe(readFileSync(committed, 'utf8'));
   });
 
