@@ -5,10 +5,13 @@
  * into the cache, started on loopback with data under .infra/ (git-ignored).
  */
 
+import { join } from 'node:path';
 import { createDatabases } from './databases.js';
 import { type Component, ensureInstalled, install } from './install.js';
 import { parseSyncInterval, type SyncInterval } from './local/nats-config.js';
+import { readCredentials } from './local/nats-credentials.js';
 import type { ServerRecord } from './local/types.js';
+import { PROVISIONER } from './nats-auth.js';
 import { binaries, cacheDir, stateDir } from './paths.js';
 import { probeHttp, probeMongo, probeNats, probePostgres } from './probes.js';
 import { SERVER_VARIABLES } from './resolve.js';
@@ -39,10 +42,25 @@ const COMPONENTS: Component[] = [
 /** What `up` starts: the servers, the collector, and the trace UI and Prometheus to look into. */
 const UP_COMPONENTS: Component[] = ['nats-server', 'nats', 'ferretdb', 'otelcol', 'prometheus', 'jaeger'];
 
+/** The provisioner's user and password where the local NATS runs with authorization. */
+function provisionerAuth(server: ServerRecord): { user: string; pass: string } | undefined {
+  if (server.extra.authorization === undefined) return undefined;
+  const pass = readCredentials(join(stateDir, 'nats'))?.[PROVISIONER];
+  return pass === undefined ? undefined : { user: PROVISIONER, pass };
+}
+
+/** The connection variables of the stack, with the documented user of tools where NATS has authorization. */
+function toolEnv(stack: Stack): Record<string, string> {
+  const env = stackEnv(stack);
+  const nats = stack.servers.find((s) => s.name === 'nats');
+  const auth = nats && provisionerAuth(nats);
+  return auth ? { ...env, NATS_USER: auth.user, NATS_PASSWORD: auth.pass } : env;
+}
+
 async function probe(server: ServerRecord): Promise<string> {
   switch (server.name) {
     case 'nats':
-      return probeNats(server.url);
+      return probeNats(server.url, provisionerAuth(server));
     case 'postgres':
       return probePostgres(server.url);
     case 'mongodb':
@@ -60,8 +78,12 @@ function printEnv(env: Record<string, string>): void {
   console.log('\nConnection settings (export them, or put them in .env):');
   for (const [key, value] of Object.entries(env)) console.log(`  ${key}=${value}`);
   console.log(
-    `  NATS CLI: npm run nats -- pub users.created '{...}'   (${binaries().natsCli} -s ${env.NATS_URL})`,
+    `  NATS CLI: npm run nats -- pub users.created '{...}'   (${binaries().natsCli} -s ${env.NATS_URL}${env.NATS_USER ? ` as ${env.NATS_USER}` : ''})`,
   );
+  if (env.NATS_USER)
+    console.log(
+      `  NATS authorization on (deploy/nats/auth.conf): npm run dev starts each service as its own user; passwords in ${join(stateDir, 'nats', 'credentials.json')}`,
+    );
 }
 
 function printUis(stack: Stack): void {
@@ -131,26 +153,32 @@ async function main(): Promise<number> {
       await ensureInstalled(UP_COMPONENTS);
       const existing = readStack(stateDir);
       if (existing?.servers.some(running)) {
-        const restarted = await restartDead(existing, DEFAULT_PORTS, { overlay: 'local' });
+        const natsAuthorization = existing.servers.some(
+          (s) => s.name === 'nats' && s.extra.authorization !== undefined,
+        );
+        const restarted = await restartDead(existing, DEFAULT_PORTS, { overlay: 'local', natsAuthorization });
         if (restarted.length > 0) {
           console.log(`restarted ${restarted.join(', ')} (not running); the others already ran:`);
           await createDatabases(stackEnv(existing).DATABASE_URL ?? '', SERVICE_DATABASES);
         } else console.log('local servers already run:');
         const code = await status();
-        printEnv(stackEnv(existing));
+        printEnv(toolEnv(existing));
         printUis(existing);
         return code;
       }
+      const flags = natsFlags(rest);
       const stack = await startStack({
         dir: stateDir,
         ports: DEFAULT_PORTS,
         overlay: 'local',
-        ...natsFlags(rest),
+        ...flags,
+        // One server runs deploy/nats/auth.conf, as compose and Kubernetes do; the local cluster does not.
+        natsAuthorization: !flags.natsCluster,
       });
       await createDatabases(stackEnv(stack).DATABASE_URL ?? '', SERVICE_DATABASES);
       console.log(`local servers started (data and logs in ${stateDir}):`);
       await status();
-      printEnv(stackEnv(stack));
+      printEnv(toolEnv(stack));
       printUis(stack);
       return 0;
     }
@@ -169,7 +197,7 @@ async function main(): Promise<number> {
     case 'env': {
       const stack = readStack(stateDir);
       if (!stack) throw new Error('no local servers: run `npm run infra -- up` first');
-      for (const [key, value] of Object.entries(stackEnv(stack))) console.log(`${key}=${value}`);
+      for (const [key, value] of Object.entries(toolEnv(stack))) console.log(`${key}=${value}`);
       return 0;
     }
     default:

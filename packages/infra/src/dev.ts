@@ -1,6 +1,8 @@
 /**
- * `npm run dev` (after `npm run infra -- up`): every service's own `dev` script (tsx watch), output
- * prefixed with the service's name. Each service runs in a process group of its own, so the
+ * `npm run dev` (after `npm run infra -- up`): the provisioning step (streams created as the
+ * `provisioner`), then every service's own `dev` script (tsx watch), output prefixed with the
+ * service's name. Where the local NATS runs with authorization (deploy/nats/auth.conf), each
+ * service connects as its own user with its password from `.infra/nats/credentials.json`. Each service runs in a process group of its own, so the
  * terminal's Ctrl-C reaches only this runner, which passes exactly one SIGINT to each service and
  * waits for their graceful shutdown. A second Ctrl-C (after the first has been handled) kills
  * what is left. Nothing outlives the runner.
@@ -9,7 +11,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { repoRoot } from './paths.js';
+import { readCredentials } from './local/nats-credentials.js';
+import { PROVISIONER } from './nats-auth.js';
+import { repoRoot, stateDir } from './paths.js';
+import { readStack, stackEnv } from './stack.js';
 
 export interface DevCommand {
   name: string;
@@ -46,6 +51,59 @@ export function serviceDevCommands(servicesDir = join(repoRoot, 'services')): De
     });
 }
 
+/** The NATS passwords of the local stack where its server runs with authorization, else undefined. */
+export function localNatsCredentials(dir = stateDir): Record<string, string> | undefined {
+  const stack = readStack(dir);
+  const nats = stack?.servers.find((s) => s.name === 'nats');
+  if (nats?.extra.authorization === undefined) return undefined;
+  const credentials = readCredentials(join(dir, 'nats'));
+  if (credentials === undefined)
+    throw new Error(`NATS runs with authorization but ${dir}/nats/credentials.json is missing`);
+  return credentials;
+}
+
+/**
+ * The NATS variables of one process of `npm run dev`: with the local stack's authorization, the
+ * identity's own user and password (they win over the shell's); without it, nothing added.
+ */
+export function natsEnvOf(
+  identity: string,
+  credentials: Record<string, string> | undefined,
+): Record<string, string> {
+  if (credentials === undefined) return {};
+  const pass = credentials[identity];
+  if (pass === undefined) throw new Error(`deploy/nats/auth.conf has no user ${identity}`);
+  return { NATS_USER: identity, NATS_PASSWORD: pass };
+}
+
+/** The provisioning step as the provisioner: every stream of the catalog, before any service starts. */
+async function provision(credentials: Record<string, string> | undefined): Promise<void> {
+  const stack = readStack(stateDir);
+  const url =
+    process.env.NATS_URL ?? (stack ? stackEnv(stack).NATS_URL : undefined) ?? 'nats://127.0.0.1:4222';
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--conditions=@demo/source',
+      join(repoRoot, 'packages', 'service', 'src', 'provision.ts'),
+    ],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NATS_URL: url, ...natsEnvOf(PROVISIONER, credentials) },
+    },
+  );
+  pipe('provision', child.stdout, process.stdout);
+  pipe('provision', child.stderr, process.stderr);
+  const code = await new Promise<number>((resolve) => {
+    child.once('error', () => resolve(1));
+    child.once('exit', (c) => resolve(c ?? 1));
+  });
+  if (code !== 0) throw new Error(`the provisioning step failed (exit ${code}): no service started`);
+}
+
 /** Repeated signals closer together than this are one keypress seen twice (npm, a shell). */
 export const SAME_SIGNAL_MS = 1_000;
 
@@ -74,13 +132,15 @@ function pipe(name: string, stream: NodeJS.ReadableStream | null, out: NodeJS.Wr
 
 async function main(): Promise<number> {
   const commands = serviceDevCommands();
+  const credentials = localNatsCredentials();
+  await provision(credentials);
   const width = Math.max(...commands.map((c) => c.name.length));
   const children = commands.map((c) => {
     const child = spawn(c.command, c.args, {
       cwd: c.cwd,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: process.env,
+      env: { ...process.env, ...natsEnvOf(c.name, credentials) },
     });
     const label = c.name.padEnd(width);
     pipe(label, child.stdout, process.stdout);

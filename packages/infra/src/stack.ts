@@ -6,9 +6,12 @@ import { startJaeger } from './local/jaeger.js';
 import { startNats } from './local/nats.js';
 import { startNatsCluster } from './local/nats-cluster.js';
 import type { SyncInterval } from './local/nats-config.js';
+import { ensureCredentials, passwordEnv } from './local/nats-credentials.js';
 import { startPostgres } from './local/postgres.js';
 import { startPrometheus } from './local/prometheus.js';
 import type { ServerRecord } from './local/types.js';
+import { PROVISIONER } from './nats-auth.js';
+import { repoRoot } from './paths.js';
 import { freePort } from './ports.js';
 import { isAlive, stopProcess } from './process.js';
 
@@ -47,6 +50,25 @@ export interface StackOptions {
   natsCluster?: boolean;
   /** JetStream fsync policy of every NATS node (`always`: fsync before each acknowledgement). */
   natsSyncInterval?: SyncInterval;
+  /**
+   * NATS with authorization on (deploy/nats/auth.conf, the users and permissions compose and
+   * Kubernetes run), each identity's password from `<dir>/nats/credentials.json` (made once).
+   * One server only: not with `natsCluster`.
+   */
+  natsAuthorization?: boolean;
+}
+
+/** The committed authorization block every environment runs (`npm run nats:auth` writes it). */
+export const AUTH_CONF = join(repoRoot, 'deploy', 'nats', 'auth.conf');
+
+/** The `authorization` option of `startNats` for a stack's NATS folder. */
+function natsAuthorization(natsDir: string) {
+  const credentials = ensureCredentials(natsDir);
+  return {
+    block: readFileSync(AUTH_CONF, 'utf8'),
+    passwords: passwordEnv(credentials),
+    probeAs: { user: PROVISIONER, pass: credentials[PROVISIONER] ?? '' },
+  };
 }
 
 export interface Stack {
@@ -98,8 +120,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
 async function startNatsServers(options: StackOptions, ports: StackPorts): Promise<ServerRecord[]> {
   const dir = join(options.dir, 'nats');
+  if (options.natsCluster && options.natsAuthorization)
+    throw new Error('NATS authorization is for one server; the local cluster runs without it');
   if (!options.natsCluster)
-    return [await startNats({ dir, port: ports.nats, syncInterval: options.natsSyncInterval })];
+    return [
+      await startNats({
+        dir,
+        port: ports.nats,
+        syncInterval: options.natsSyncInterval,
+        ...(options.natsAuthorization ? { authorization: natsAuthorization(dir) } : {}),
+      }),
+    ];
   const cluster = await startNatsCluster({
     dir,
     clientPorts: options.ports === 'ephemeral' ? undefined : [ports.nats, ports.nats + 1, ports.nats + 2],
@@ -121,11 +152,16 @@ function startServer(
   name: ServerRecord['name'],
   dir: string,
   ports: StackPorts,
-  options: Pick<StackOptions, 'overlay' | 'sinkUrl' | 'natsSyncInterval'>,
+  options: Pick<StackOptions, 'overlay' | 'sinkUrl' | 'natsSyncInterval' | 'natsAuthorization'>,
 ): Promise<ServerRecord> {
   switch (name) {
     case 'nats':
-      return startNats({ dir: join(dir, 'nats'), port: ports.nats, syncInterval: options.natsSyncInterval });
+      return startNats({
+        dir: join(dir, 'nats'),
+        port: ports.nats,
+        syncInterval: options.natsSyncInterval,
+        ...(options.natsAuthorization ? { authorization: natsAuthorization(join(dir, 'nats')) } : {}),
+      });
     case 'postgres':
       return startPostgres({ dir: join(dir, 'postgres'), port: ports.postgres });
     case 'mongodb':
@@ -164,7 +200,7 @@ function startServer(
 export async function restartDead(
   stack: Stack,
   ports: StackPorts,
-  options: Pick<StackOptions, 'overlay' | 'sinkUrl'>,
+  options: Pick<StackOptions, 'overlay' | 'sinkUrl' | 'natsAuthorization'>,
 ): Promise<ServerRecord['name'][]> {
   const dead = stack.servers.filter((s) => !running(s));
   const missing = serverNames(options.overlay, ports).filter((n) => !stack.servers.some((s) => s.name === n));

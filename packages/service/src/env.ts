@@ -130,3 +130,15 @@ export function parseEnv<S extends z.ZodType>(schema: S, source: NodeJS.ProcessE
     }),
   );
 }
+
+/**
+ * The environment of the stream provisioning step (`provision.ts`): the NATS server, the
+ * provisioning identity (`provisioner` where authorization is on) and the streams' replicas.
+ */
+export const provisionEnv = {
+  LOG_LEVEL: withDefault(z.enum(LOG_LEVELS), 'info'),
+  NATS_URL: urls('NATS_URL', ['nats', 'tls', 'ws', 'wss']),
+  NATS_USER: optional(z.string()),
+  NATS_PASSWORD: optional(z.string()),
+  NATS_STREAM_REPLICAS: withDefault(z.coerce.number().int().min(1).max(5), 1),
+};

@@ -16,6 +16,7 @@ export {
   natsServers,
   optional,
   parseEnv,
+  provisionEnv,
   required,
   splitList,
   url,
@@ -24,6 +25,8 @@ export {
 } from './env.js';
 export type { Kill } from './faults.js';
 export { crashAfterCommit } from './faults.js';
+export type { ProvisionOptions } from './provision.js';
+export { provisionStreams } from './provision.js';
 export type { RunningService, RunServiceOptions, ServiceParts, StartContext } from './run.js';
 export { runService } from './run.js';
 export type { DeclaredService, TopologyRoute } from './topology.js';

@@ -13,8 +13,10 @@ export interface NatsLaunchOptions extends LaunchOptions {
   /** Fixed monitoring port (for restarts on the same ports); a free one by default. */
   monitorPort?: number;
   /**
-   * Authorization on: the `authorization` block (`renderNatsAuthorization()`), and the password
-   * of every identity it names, by variable. The readiness probe connects as the provisioner.
+   * Authorization on: the `authorization` block (deploy/nats/auth.conf, `renderNatsAuthorization()`),
+   * written beside the server's configuration as `auth.conf` and included by it, as compose and
+   * Kubernetes do; and the password of every identity it names, by variable (given to nats-server
+   * in its environment). The readiness probe connects as the provisioner.
    */
   authorization?: {
     block: string;
@@ -34,6 +36,7 @@ export async function startNats({
   const monitor = monitorPort ?? (await freePort());
   const logFile = join(dir, 'nats-server.log');
   const configFile = join(dir, 'nats-server.conf');
+  if (authorization) writeFileSync(join(dir, 'auth.conf'), authorization.block);
   writeFileSync(
     configFile,
     renderNatsConfig({
@@ -43,7 +46,7 @@ export async function startNats({
       monitorPort: monitor,
       storeDir: join(dir, 'jetstream'),
       syncInterval,
-    }) + (authorization?.block ?? ''),
+    }) + (authorization ? 'include "auth.conf"\n' : ''),
   );
   const env = authorization ? { ...process.env, ...authorization.passwords } : undefined;
   const pid = spawnDaemon(binaries().natsServer, ['-c', configFile], { logFile, env });
@@ -57,6 +60,7 @@ export async function startNats({
     extra: {
       monitoring: `http://127.0.0.1:${monitor}`,
       ...(syncInterval ? { sync_interval: syncInterval } : {}),
+      ...(authorization ? { authorization: 'deploy/nats/auth.conf' } : {}),
     },
   };
 }
