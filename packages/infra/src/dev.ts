@@ -76,11 +76,17 @@ export function natsEnvOf(
   return { NATS_USER: identity, NATS_PASSWORD: pass };
 }
 
-/** The provisioning step as the provisioner: every stream of the catalog, before any service starts. */
-async function provision(credentials: Record<string, string> | undefined): Promise<void> {
-  const stack = readStack(stateDir);
-  const url =
-    process.env.NATS_URL ?? (stack ? stackEnv(stack).NATS_URL : undefined) ?? 'nats://127.0.0.1:4222';
+/**
+ * The provisioning step as `npm run dev` runs it, as a process of its own (@demo/service's
+ * provision.ts): every stream of the catalog, as the provisioner where `credentials` are given.
+ * Resolves once it succeeded; rejects with its exit code otherwise.
+ */
+export async function runProvisioningStep(options: {
+  url: string;
+  credentials: Record<string, string> | undefined;
+  out?: (line: string) => void;
+}): Promise<void> {
+  const out = options.out ?? ((line: string) => process.stderr.write(`[provision] ${line}\n`));
   const child = spawn(
     process.execPath,
     [
@@ -92,16 +98,16 @@ async function provision(credentials: Record<string, string> | undefined): Promi
     {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NATS_URL: url, ...natsEnvOf(PROVISIONER, credentials) },
+      env: { ...process.env, NATS_URL: options.url, ...natsEnvOf(PROVISIONER, options.credentials) },
     },
   );
-  pipe('provision', child.stdout, process.stdout);
-  pipe('provision', child.stderr, process.stderr);
+  for (const stream of [child.stdout, child.stderr])
+    if (stream) createInterface({ input: stream }).on('line', out);
   const code = await new Promise<number>((resolve) => {
     child.once('error', () => resolve(1));
     child.once('exit', (c) => resolve(c ?? 1));
   });
-  if (code !== 0) throw new Error(`the provisioning step failed (exit ${code}): no service started`);
+  if (code !== 0) throw new Error(`the provisioning step failed (exit ${code})`);
 }
 
 /** Repeated signals closer together than this are one keypress seen twice (npm, a shell). */
@@ -133,7 +139,16 @@ function pipe(name: string, stream: NodeJS.ReadableStream | null, out: NodeJS.Wr
 async function main(): Promise<number> {
   const commands = serviceDevCommands();
   const credentials = localNatsCredentials();
-  await provision(credentials);
+  const stack = readStack(stateDir);
+  const url =
+    process.env.NATS_URL ?? (stack ? stackEnv(stack).NATS_URL : undefined) ?? 'nats://127.0.0.1:4222';
+  await runProvisioningStep({
+    url,
+    credentials,
+    out: (line) => process.stdout.write(`[provision] ${line}\n`),
+  }).catch((error: unknown) => {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}: no service started`);
+  });
   const width = Math.max(...commands.map((c) => c.name.length));
   const children = commands.map((c) => {
     const child = spawn(c.command, c.args, {

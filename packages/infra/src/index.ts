@@ -1,4 +1,5 @@
 export { createDatabases } from './databases.js';
+export { localNatsCredentials, natsEnvOf, runProvisioningStep } from './dev.js';
 export type { Component } from './install.js';
 export { ensureInstalled, install, missingComponents } from './install.js';
 export type { CollectorBackends, CollectorOptions } from './local/collector.js';
@@ -10,6 +11,8 @@ export type { NatsCluster, NatsClusterOptions, NatsNode } from './local/nats-clu
 export { startNatsCluster } from './local/nats-cluster.js';
 export type { NatsNodeConfig, SyncInterval } from './local/nats-config.js';
 export { parseSyncInterval, renderNatsConfig } from './local/nats-config.js';
+export type { NatsCredentials } from './local/nats-credentials.js';
+export { ensureCredentials, readCredentials } from './local/nats-credentials.js';
 export type { NetnsNetwork } from './local/netns.js';
 export { createNetnsNetwork } from './local/netns.js';
 export { POSTGRES_PASSWORD, startPostgres } from './local/postgres.js';
@@ -47,6 +50,14 @@ export { runSchemathesis, schemathesisConfig } from './schemathesis.js';
 export type { ServiceProcess, StartServiceOptions, TestNats } from './service-process.js';
 export { startService, startTestNats } from './service-process.js';
 export type { Stack, StackOptions, StackPorts } from './stack.js';
-export { DEFAULT_PORTS, readStack, stackEnv, startStack, stopStack } from './stack.js';
+export {
+  AUTH_CONF,
+  DEFAULT_PORTS,
+  natsAuthorization,
+  readStack,
+  stackEnv,
+  startStack,
+  stopStack,
+} from './stack.js';
 export type { TestDatabase, TestServers } from './testing.js';
 export { createTestDatabase, eventually, otlpSink, testServers, uniqueName } from './testing.js';

@@ -61,8 +61,11 @@ export interface StackOptions {
 /** The committed authorization block every environment runs (`npm run nats:auth` writes it). */
 export const AUTH_CONF = join(repoRoot, 'deploy', 'nats', 'auth.conf');
 
-/** The `authorization` option of `startNats` for a stack's NATS folder. */
-function natsAuthorization(natsDir: string) {
+/**
+ * The `authorization` option of `startNats` for a stack's NATS folder: the committed auth.conf,
+ * and the passwords of `<natsDir>/credentials.json` (made the first time).
+ */
+export function natsAuthorization(natsDir: string) {
   const credentials = ensureCredentials(natsDir);
   return {
     block: readFileSync(AUTH_CONF, 'utf8'),
