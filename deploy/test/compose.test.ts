@@ -108,6 +108,8 @@ function namedVolumes(name: string): string[] {
 }
 
 const inProfile = (name: string): boolean => arr(service(name).profiles).length > 0;
+/** A step that runs once and exits (`restart: "no"`, not on demand): it is waited for by its exit code. */
+const oneShot = (name: string): boolean => !inProfile(name) && service(name).restart === 'no';
 const built = (name: string): boolean => service(name).build !== undefined;
 const repoPath = (source: string): string => source.replace(/^\.\//, '');
 
@@ -143,6 +145,7 @@ describe('docker-compose.yml', () => {
         'loki',
         'mongodb',
         'nats',
+        'nats-provision',
         'order-service',
         'otel-collector',
         'postgres',
@@ -165,7 +168,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives every long-running server and service a healthcheck, where its image can run one', () => {
-    for (const name of names.filter((n) => !inProfile(n))) {
+    for (const name of names.filter((n) => !inProfile(n) && !oneShot(n))) {
       if (name in NO_HEALTHCHECK_POSSIBLE) {
         expect(hasHealthcheck(name), `${name}: ${NO_HEALTHCHECK_POSSIBLE[name]}`).toBe(false);
       } else {
@@ -178,13 +181,22 @@ describe('docker-compose.yml', () => {
     for (const name of names) {
       for (const [target, options] of Object.entries(dependsOn(name))) {
         expect(names, `${name} depends on unknown ${target}`).toContain(target);
+        if (oneShot(target)) {
+          expect(options.condition, `${name} -> ${target}`).toBe('service_completed_successfully');
+          continue;
+        }
         expect(hasHealthcheck(target), `${name} depends on ${target}, which has no healthcheck`).toBe(true);
         expect(options.condition, `${name} -> ${target}`).toBe('service_healthy');
       }
     }
-    expect(Object.keys(dependsOn('user-service')).sort()).toEqual(['nats', 'postgres']);
-    expect(Object.keys(dependsOn('order-service')).sort()).toEqual(['mongodb', 'nats']);
-    expect(Object.keys(dependsOn('inventory-service')).sort()).toEqual(['mongodb', 'nats', 'postgres']);
+    expect(Object.keys(dependsOn('user-service')).sort()).toEqual(['nats', 'nats-provision', 'postgres']);
+    expect(Object.keys(dependsOn('order-service')).sort()).toEqual(['mongodb', 'nats', 'nats-provision']);
+    expect(Object.keys(dependsOn('inventory-service')).sort()).toEqual([
+      'mongodb',
+      'nats',
+      'nats-provision',
+      'postgres',
+    ]);
   });
 
   it('points every URL in the environment at a service of this file, on a port it exposes', () => {

@@ -388,7 +388,7 @@ describe('k8s/ (kustomize build)', () => {
         checked++;
       }
     }
-    expect(checked).toBe(4); // collector, Prometheus, Loki, Tempo
+    expect(checked).toBe(5); // collector, Prometheus, Loki, Tempo, NATS
     // Grafana: the dashboard provider's folder is where the dashboards ConfigMap is mounted.
     const grafana = workloads().find(({ doc }) => nameOf(doc) === 'grafana');
     const providers = arr(readYaml('otel/grafana/provisioning/dashboards/dashboards.yaml').providers);

@@ -1,19 +1,32 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { binaries, ensureInstalled } from '@demo/infra';
+import { binaries, ensureInstalled, passwordVariables } from '@demo/infra';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kustomizeBuild } from '../src/kustomize.js';
 import { arr, type Obj, obj, parseYamlStream, read, root } from './helpers.js';
 
+/** Every identity's password, as the files' included auth.conf needs them. */
+const passwords = Object.fromEntries(passwordVariables().map((v) => [v, 'secret']));
+
 /** `nats-server -t`: parses a configuration file as the server would, with `env` set. */
 function check(file: string, env: Record<string, string>) {
-  const result = spawnSync(binaries().natsServer, ['-c', join(root, file), '-t'], {
+  // The HA nats.conf includes auth.conf from its ConfigMap, where deploy/nats/auth.conf lands.
+  const path = file === 'k8s/overlays/ha/nats.conf' ? withAuthConf(file) : join(root, file);
+  const result = spawnSync(binaries().natsServer, ['-c', path, '-t'], {
     encoding: 'utf8',
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...passwords, ...env },
   });
   return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
+}
+
+/** A copy of `file` in a folder of its own with deploy/nats/auth.conf beside it, as the ConfigMap mounts them. */
+function withAuthConf(file: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'demo-nats-conf-'));
+  copyFileSync(join(root, file), join(dir, 'nats.conf'));
+  copyFileSync(join(root, 'deploy', 'nats', 'auth.conf'), join(dir, 'auth.conf'));
+  return join(dir, 'nats.conf');
 }
 
 describe('NATS configuration files (sync_interval)', () => {

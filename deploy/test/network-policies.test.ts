@@ -85,7 +85,7 @@ describe('Kubernetes network policies', () => {
     const docs = parseYamlStream(await kustomizeBuild());
     policies = docs.filter((d) => d.kind === 'NetworkPolicy');
     pods = new Map();
-    for (const doc of docs.filter((d) => ['Deployment', 'StatefulSet'].includes(String(d.kind)))) {
+    for (const doc of docs.filter((d) => ['Deployment', 'StatefulSet', 'Job'].includes(String(d.kind)))) {
       const metadata = obj(doc.metadata);
       const labels = obj(obj(obj(obj(doc.spec).template).metadata).labels) as Record<string, string>;
       pods.set(`${str(metadata.namespace)}/${str(metadata.name)}`, {
@@ -112,6 +112,7 @@ describe('Kubernetes network policies', () => {
     ['demo/user-service', 'demo/nats', 4222],
     ['demo/order-service', 'demo/nats', 4222],
     ['demo/inventory-service', 'demo/nats', 4222],
+    ['demo/nats-provision', 'demo/nats', 4222],
     ['demo/user-service', 'demo/postgres', 5432],
     ['demo/inventory-service', 'demo/postgres', 5432],
     ['demo/order-service', 'demo/mongodb', 27017],
@@ -145,6 +146,8 @@ describe('Kubernetes network policies', () => {
     ['outside/client', 'observability/prometheus', 9090, 'Prometheus is read through Grafana'],
     ['observability/grafana', 'demo/postgres', 5432, 'Grafana reads only its backends'],
     ['demo/nats', 'demo/postgres', 5432, 'NATS talks to no database'],
+    ['demo/nats-provision', 'demo/postgres', 5432, 'the provisioning Job talks only to NATS'],
+    ['outside/client', 'demo/nats-provision', 8000, 'nothing dials the provisioning Job'],
     ['demo/postgres', 'observability/otel-collector', 4318, 'a database does not dial out'],
     ['demo/user-service', 'observability/grafana', 3000, 'services reach only the collector'],
   ])('denies %s -> %s:%d (%s)', (from, to, port) => {
