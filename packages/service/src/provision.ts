@@ -39,6 +39,16 @@ export async function provisionStreams(options: ProvisionOptions): Promise<Provi
   }
 }
 
+/** The reason a provisioning failed, with what to do where the server refused the identity. */
+export function provisioningFailure(error: unknown, user: string | undefined): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!/permission|authorization/i.test(message)) return error instanceof Error ? error : new Error(message);
+  return new Error(
+    `NATS refused ${user ?? 'the anonymous user'} (${message}): provision as the provisioner (NATS_USER=provisioner and its NATS_PASSWORD)`,
+    { cause: error },
+  );
+}
+
 async function main(): Promise<number> {
   const env = parseEnv(z.object(provisionEnv), process.env);
   const logger = createLogger({ service: 'nats-provision' }, { level: env.LOG_LEVEL });
@@ -48,6 +58,8 @@ async function main(): Promise<number> {
     pass: env.NATS_PASSWORD,
     replicas: env.NATS_STREAM_REPLICAS,
     logger,
+  }).catch((error: unknown) => {
+    throw provisioningFailure(error, env.NATS_USER);
   });
   logger.info(
     { streams: results.map((r) => `${r.stream}: ${r.outcome}`), user: env.NATS_USER ?? '(none)' },
