@@ -4,6 +4,7 @@ import { trace } from '@opentelemetry/api';
 import { z } from 'zod';
 import type { OrdersRepository } from '../db/orders-repository.js';
 import { ORDER_STATUSES } from '../domain/order.js';
+import { totalOverflow } from '../domain/order-total.js';
 import { type OrderSaga, UnknownCustomerError } from '../events/order-saga.js';
 import { toOrderJson } from './order-json.js';
 
@@ -81,10 +82,29 @@ export function orderRoutes({ orders, saga }: OrderRoutesDeps): Route[] {
             headers: { location: { description: 'The new order.', required: true } },
             links: { GetOrder: { operationId: 'getOrder', parameters: { id: '$response.body#/id' } } },
           },
-          422: { description: 'The user is not a known (or a deleted) customer.', problem: true },
+          422: {
+            description:
+              'The user is not a known (or a deleted) customer, or the quoted lines total more than an order can (999999999999.99).',
+            problem: true,
+          },
         },
       },
       handler: async ({ body }) => {
+        const overflow = totalOverflow(body.items);
+        if (overflow) {
+          throw new HttpProblem(422, {
+            type: 'urn:problem-type:order-total-too-large',
+            title: 'Order total too large',
+            detail: `The quoted lines total ${overflow.quotedTotal}; an order totals at most ${overflow.maxTotal}.`,
+            extra: {
+              errors: overflow.lines.map((index) => ({
+                path: `body.items.${index}.unitPrice`,
+                message: `quantity × unitPrice of the quoted lines must total at most ${overflow.maxTotal}`,
+              })),
+              maxTotal: overflow.maxTotal,
+            },
+          });
+        }
         try {
           const order = await saga.place(body);
           // Lets Tempo find the order's trace: `{ span.app.order.id = "<id>" }`.
