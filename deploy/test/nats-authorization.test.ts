@@ -47,6 +47,19 @@ describe('the NATS server configuration files', () => {
   });
 });
 
+describe('the provisioning step in the images', () => {
+  it('is a file every service image holds: @demo/service compiles src/provision.ts to dist/provision.js', () => {
+    expect(exists('packages/service/src/provision.ts')).toBe(true);
+    const build = JSON.parse(read('packages/service/tsconfig.build.json')) as Obj;
+    expect(obj(build.compilerOptions)).toMatchObject({ rootDir: 'src', outDir: 'dist' });
+    expect(arr(build.include)).toContain('src');
+    for (const name of SERVICES) {
+      const pkg = JSON.parse(read(`services/${name}/package.json`)) as Obj;
+      expect(Object.keys(obj(pkg.dependencies)), name).toContain('@demo/service');
+    }
+  });
+});
+
 describe('docker compose with NATS authorization', () => {
   const compose = readYaml('docker-compose.yml');
   const services = obj(compose.services);
