@@ -172,8 +172,8 @@ async function main(): Promise<number> {
         ports: DEFAULT_PORTS,
         overlay: 'local',
         ...flags,
-        // One server runs deploy/nats/auth.conf, as compose and Kubernetes do; the local cluster does not.
-        natsAuthorization: !flags.natsCluster,
+        // deploy/nats/auth.conf, as compose and Kubernetes run it (on every node of a cluster).
+        natsAuthorization: true,
       });
       await createDatabases(stackEnv(stack).DATABASE_URL ?? '', SERVICE_DATABASES);
       console.log(`local servers started (data and logs in ${stateDir}):`);

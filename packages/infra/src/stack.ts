@@ -52,8 +52,8 @@ export interface StackOptions {
   natsSyncInterval?: SyncInterval;
   /**
    * NATS with authorization on (deploy/nats/auth.conf, the users and permissions compose and
-   * Kubernetes run), each identity's password from `<dir>/nats/credentials.json` (made once).
-   * One server only: not with `natsCluster`.
+   * Kubernetes run), each identity's password from `<dir>/nats/credentials.json` (made once);
+   * on every node of a cluster too.
    */
   natsAuthorization?: boolean;
 }
@@ -123,8 +123,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
 async function startNatsServers(options: StackOptions, ports: StackPorts): Promise<ServerRecord[]> {
   const dir = join(options.dir, 'nats');
-  if (options.natsCluster && options.natsAuthorization)
-    throw new Error('NATS authorization is for one server; the local cluster runs without it');
   if (!options.natsCluster)
     return [
       await startNats({
@@ -138,6 +136,7 @@ async function startNatsServers(options: StackOptions, ports: StackPorts): Promi
     dir,
     clientPorts: options.ports === 'ephemeral' ? undefined : [ports.nats, ports.nats + 1, ports.nats + 2],
     syncInterval: options.natsSyncInterval,
+    ...(options.natsAuthorization ? { authorization: natsAuthorization(dir) } : {}),
   });
   return cluster.records();
 }

@@ -25,6 +25,16 @@ export interface NatsClusterOptions {
    * (e.g. `ip netns exec <ns>`). Loopback, no prefix, by default.
    */
   placement?: (index: number) => { host: string; prefix: readonly string[] };
+  /**
+   * Authorization on every node, as `startNats` takes it: the block (written beside each node's
+   * configuration as `auth.conf` and included), the passwords by variable, the identity that
+   * probes and reads stream state.
+   */
+  authorization?: {
+    block: string;
+    passwords: Record<string, string>;
+    probeAs: { user: string; pass: string };
+  };
 }
 
 export interface NatsNode {
@@ -110,8 +120,10 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
       logFile: join(dir, 'nats-server.log'),
     });
   }
+  const { authorization } = options;
   for (const plan of plans) {
     mkdirSync(join(plan.dir, 'jetstream'), { recursive: true });
+    if (authorization) writeFileSync(join(plan.dir, 'auth.conf'), authorization.block);
     writeFileSync(
       plan.configFile,
       renderNatsConfig({
@@ -126,7 +138,7 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
           port: plan.clusterPort,
           peers: plans.filter((p) => p !== plan).map((p) => ({ host: p.host, port: p.clusterPort })),
         },
-      }),
+      }) + (authorization ? 'include "auth.conf"\n' : ''),
     );
   }
   const pids = new Map<string, number>();
@@ -137,7 +149,8 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
       '-c',
       plan.configFile,
     ];
-    pids.set(plan.name, spawnDaemon(command, args, { logFile: plan.logFile }));
+    const env = authorization ? { ...process.env, ...authorization.passwords } : undefined;
+    pids.set(plan.name, spawnDaemon(command, args, { logFile: plan.logFile, env }));
   };
 
   const toNode = (plan: NodePlan): NatsNode => ({
@@ -165,13 +178,18 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
       async () => {
         if (!isAlive(pids.get(plan.name) ?? -1)) throw new Error('the process exited');
         await healthz(`http://${plan.host}:${plan.monitorPort}`);
-        await probeNats(`nats://${plan.host}:${plan.clientPort}`);
+        await probeNats(`nats://${plan.host}:${plan.clientPort}`, authorization?.probeAs);
       },
       timeoutMs,
     );
 
   const streamInfo = async (stream: string) => {
-    const nc = await connect({ servers, timeout: 2_000, reconnect: false });
+    const nc = await connect({
+      servers,
+      timeout: 2_000,
+      reconnect: false,
+      ...(authorization ? { user: authorization.probeAs.user, pass: authorization.probeAs.pass } : {}),
+    });
     try {
       const jsm = await jetstreamManager(nc, { timeout: 5_000 });
       return await jsm.streams.info(stream);
@@ -233,6 +251,7 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
           node: plan.name,
           monitoring: `http://${plan.host}:${plan.monitorPort}`,
           routes: `${plan.host}:${plan.clusterPort}`,
+          ...(authorization ? { authorization: 'deploy/nats/auth.conf' } : {}),
         },
       })),
     close: async () => {
