@@ -5,7 +5,7 @@
  * into the cache, started on loopback with data under .infra/ (git-ignored).
  */
 
-import { createDatabases } from './databases.js';
+import { LOCAL_SERVICE_DATABASES, provisionServiceDatabases } from './databases.js';
 import { type Component, ensureInstalled, install } from './install.js';
 import { parseSyncInterval, type SyncInterval } from './local/nats-config.js';
 import type { ServerRecord } from './local/types.js';
@@ -24,7 +24,7 @@ import {
 } from './stack.js';
 
 /** The PostgreSQL databases of the services (docker compose creates the same ones). */
-const SERVICE_DATABASES = ['users', 'inventory'];
+const SERVICE_DATABASES = Object.values(LOCAL_SERVICE_DATABASES);
 
 const COMPONENTS: Component[] = [
   'nats-server',
@@ -134,7 +134,7 @@ async function main(): Promise<number> {
         const restarted = await restartDead(existing, DEFAULT_PORTS, { overlay: 'local' });
         if (restarted.length > 0) {
           console.log(`restarted ${restarted.join(', ')} (not running); the others already ran:`);
-          await createDatabases(stackEnv(existing).DATABASE_URL ?? '', SERVICE_DATABASES);
+          await provisionServiceDatabases(stackEnv(existing).DATABASE_URL ?? '', SERVICE_DATABASES);
         } else console.log('local servers already run:');
         const code = await status();
         printEnv(stackEnv(existing));
@@ -147,7 +147,7 @@ async function main(): Promise<number> {
         overlay: 'local',
         ...natsFlags(rest),
       });
-      await createDatabases(stackEnv(stack).DATABASE_URL ?? '', SERVICE_DATABASES);
+      await provisionServiceDatabases(stackEnv(stack).DATABASE_URL ?? '', SERVICE_DATABASES);
       console.log(`local servers started (data and logs in ${stateDir}):`);
       await status();
       printEnv(stackEnv(stack));

@@ -1,4 +1,12 @@
-export { createDatabases } from './databases.js';
+export type { ServiceDatabase } from './databases.js';
+export {
+  closeSharedDatabases,
+  DatabaseProvisionError,
+  dropServiceDatabase,
+  LOCAL_SERVICE_DATABASES,
+  provisionServiceDatabases,
+  serviceDatabaseStatements,
+} from './databases.js';
 export type { Component } from './install.js';
 export { ensureInstalled, install, missingComponents } from './install.js';
 export type { CollectorBackends, CollectorOptions } from './local/collector.js';
@@ -12,7 +20,7 @@ export type { NatsNodeConfig, SyncInterval } from './local/nats-config.js';
 export { parseSyncInterval, renderNatsConfig } from './local/nats-config.js';
 export type { NetnsNetwork } from './local/netns.js';
 export { createNetnsNetwork } from './local/netns.js';
-export { POSTGRES_PASSWORD, startPostgres } from './local/postgres.js';
+export { POSTGRES_PASSWORD, postgresBinaries, startPostgres } from './local/postgres.js';
 export type { LaunchOptions, ServerRecord } from './local/types.js';
 export type { BusRole, Permissions } from './nats-auth.js';
 export {
@@ -50,3 +58,5 @@ export type { Stack, StackOptions, StackPorts } from './stack.js';
 export { DEFAULT_PORTS, readStack, stackEnv, startStack, stopStack } from './stack.js';
 export type { TestDatabase, TestServers } from './testing.js';
 export { createTestDatabase, eventually, otlpSink, testServers, uniqueName } from './testing.js';
+export type { ConnectionUrlParts } from './urls.js';
+export { connectionUrl, userInfo, withCredentials, withDatabase } from './urls.js';
