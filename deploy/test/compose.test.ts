@@ -248,9 +248,74 @@ describe('docker-compose.yml', () => {
       expect(env.LOG_LEVEL).toBeDefined();
       expect(env.OTEL_RESOURCE_ATTRIBUTES).toMatch(/service\.namespace=/);
     }
-    const sql = read('deploy/postgres/create-databases.sql');
-    expect(sql).toMatch(/CREATE DATABASE users;/);
-    expect(sql).toMatch(/CREATE DATABASE inventory;/);
+  });
+
+  it("gives each service its own database identities, matching the init scripts', never the superuser's", () => {
+    const postgres = environment('postgres');
+    const mongodb = environment('mongodb');
+    const superusers = [
+      { user: postgres.POSTGRES_USER, password: postgres.POSTGRES_PASSWORD },
+      { user: mongodb.MONGO_INITDB_ROOT_USERNAME, password: mongodb.MONGO_INITDB_ROOT_PASSWORD },
+    ];
+    const expected: Record<string, Record<string, string | undefined>> = {
+      'user-service': { DATABASE_USER: 'user_service', DATABASE_PASSWORD: postgres.USER_SERVICE_DB_PASSWORD },
+      'order-service': {
+        MONGODB_USER: 'order_service',
+        MONGODB_PASSWORD: mongodb.ORDER_SERVICE_MONGODB_PASSWORD,
+      },
+      'inventory-service': {
+        DATABASE_USER: 'inventory_service',
+        DATABASE_PASSWORD: postgres.INVENTORY_SERVICE_DB_PASSWORD,
+        MONGODB_USER: 'inventory_service',
+        MONGODB_PASSWORD: mongodb.INVENTORY_SERVICE_MONGODB_PASSWORD,
+      },
+    };
+    for (const [name, identity] of Object.entries(expected)) {
+      const env = environment(name);
+      for (const [key, value] of Object.entries(identity)) {
+        expect(value, `${name}.${key}`).toBeTruthy();
+        expect(env[key], `${name}.${key}`).toBe(value);
+      }
+      // Only the databases it uses, and no credentials of anyone else in its URLs.
+      expect(
+        Object.keys(env)
+          .filter((k) => /^(DATABASE|MONGODB)_(USER|PASSWORD)$/.test(k))
+          .sort(),
+      ).toEqual(Object.keys(identity).sort());
+      for (const { at, url } of urlsIn(env)) expect(url.username, `${name}.${at}`).toBe('');
+      for (const value of Object.values(env))
+        for (const superuser of superusers) {
+          expect(value, `${name} holds a superuser's password`).not.toBe(superuser.password);
+          expect(value, `${name} holds a superuser's name`).not.toBe(superuser.user);
+        }
+    }
+    // MongoDB users are defined in their own database: that is their authSource.
+    for (const name of ['order-service', 'inventory-service']) {
+      const env = environment(name);
+      expect(new URL(env.MONGODB_URL ?? '').searchParams.get('authSource'), name).toBe(env.MONGODB_DATABASE);
+    }
+
+    // The init scripts create those very roles and users, from those very variables.
+    const mounts = (name: string) => bindMounts(name).map((m) => `${m.source}:${m.target}`);
+    expect(mounts('postgres')).toContain(
+      './deploy/postgres/service-databases.sh:/docker-entrypoint-initdb.d/10-service-databases.sh',
+    );
+    expect(mounts('mongodb')).toContain(
+      './deploy/mongodb/service-users.js:/docker-entrypoint-initdb.d/10-service-users.js',
+    );
+    const sh = read('deploy/postgres/service-databases.sh');
+    expect(sh).toContain('service_database user_service users "$USER_SERVICE_DB_PASSWORD"');
+    expect(sh).toContain('service_database inventory_service inventory "$INVENTORY_SERVICE_DB_PASSWORD"');
+    expect(sh).toMatch(/NOSUPERUSER NOCREATEDB NOCREATEROLE/);
+    expect(sh).toMatch(/REVOKE ALL ON DATABASE :"db" FROM PUBLIC/);
+    const js = read('deploy/mongodb/service-users.js');
+    expect(js).toContain(
+      "{ user: 'order_service', db: 'orders', password: process.env.ORDER_SERVICE_MONGODB_PASSWORD }",
+    );
+    expect(js).toContain(
+      "{ user: 'inventory_service', db: 'inventory', password: process.env.INVENTORY_SERVICE_MONGODB_PASSWORD }",
+    );
+    expect(js).toContain("role: 'readWrite', db: name");
   });
 
   it('mounts only files and folders that exist in the repository', () => {
@@ -272,7 +337,8 @@ describe('docker-compose.yml', () => {
         'otel/tempo.yaml',
         'otel/grafana/provisioning',
         'otel/grafana/dashboards',
-        'deploy/postgres/create-databases.sql',
+        'deploy/postgres/service-databases.sh',
+        'deploy/mongodb/service-users.js',
       ]),
     );
   });

@@ -87,6 +87,7 @@ export const cnpgClusterSchema = {
           additionalProperties: false,
           properties: {
             parameters: stringMap,
+            pg_hba: { type: 'array', items: { type: 'string' } },
             synchronous: {
               type: 'object',
               additionalProperties: false,
@@ -110,6 +111,44 @@ export const cnpgClusterSchema = {
                   additionalProperties: false,
                   required: ['name'],
                   properties: { name: { type: 'string' } },
+                },
+                postInitSQL: { type: 'array', items: { type: 'string' } },
+                postInitApplicationSQL: { type: 'array', items: { type: 'string' } },
+              },
+            },
+          },
+        },
+        enableSuperuserAccess: { type: 'boolean' },
+        managed: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            roles: {
+              type: 'array',
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['name'],
+                properties: {
+                  name: { type: 'string' },
+                  ensure: { enum: ['present', 'absent'] },
+                  comment: { type: 'string' },
+                  login: { type: 'boolean' },
+                  superuser: { type: 'boolean' },
+                  createdb: { type: 'boolean' },
+                  createrole: { type: 'boolean' },
+                  inherit: { type: 'boolean' },
+                  replication: { type: 'boolean' },
+                  bypassrls: { type: 'boolean' },
+                  connectionLimit: { type: 'integer' },
+                  disablePassword: { type: 'boolean' },
+                  inRoles: { type: 'array', items: { type: 'string' } },
+                  passwordSecret: {
+                    type: 'object',
+                    additionalProperties: false,
+                    required: ['name'],
+                    properties: { name: { type: 'string' } },
+                  },
                 },
               },
             },

@@ -5,7 +5,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { kustomizeBuild } from '../src/kustomize.js';
 import { cnpgClusterSchema, cnpgDatabaseSchema, scaledObjectSchema } from './crd-schemas.js';
 import { arr, type Obj, obj, parseYamlStream, readYaml, root, str } from './helpers.js';
-import { containersOf, kindOf, label, modelFor, nameOf, nsOf, podSpecOf, typeErrors } from './manifests.js';
+import {
+  containersOf,
+  databaseCredentialProblems,
+  kindOf,
+  label,
+  modelFor,
+  nameOf,
+  nsOf,
+  podSpecOf,
+  secretValue,
+  typeErrors,
+} from './manifests.js';
 
 const SERVICES = ['user-service', 'order-service', 'inventory-service'] as const;
 /** Kinds an operator defines (checked against crd-schemas.ts), not the Kubernetes API. */
@@ -136,12 +147,13 @@ describe('k8s/overlays/ha (kustomize build)', () => {
     expect(script).toContain("_id: 'rs0'");
 
     for (const service of ['order-service', 'inventory-service'] as const) {
-      // mongodb://user:pass@h1,h2,h3/?options: several hosts, which WHATWG URL does not parse.
-      const match = /^mongodb:\/\/[^@]+@([^/]+)\/\?(.*)$/.exec(
-        env(must('Deployment', service), service).MONGODB_URL ?? '',
-      );
+      // mongodb://h1,h2,h3/?options: several hosts, which WHATWG URL does not parse; no credentials
+      // (the service's own user comes from its Secret, MONGODB_USER/MONGODB_PASSWORD).
+      const e = env(must('Deployment', service), service);
+      const match = /^mongodb:\/\/([^/@]+)\/\?(.*)$/.exec(e.MONGODB_URL ?? '');
       expect(match, service).not.toBeNull();
       expect(new URLSearchParams(match?.[2]).get('replicaSet'), service).toBe('rs0');
+      expect(new URLSearchParams(match?.[2]).get('authSource'), service).toBe(e.MONGODB_DATABASE);
       expect(match?.[1]?.split(','), service).toEqual(podHosts(sts).map((h) => `${h}:27017`));
     }
   });
@@ -166,13 +178,50 @@ describe('k8s/overlays/ha (kustomize build)', () => {
       expect(url.hostname, service).toBe(`${nameOf(cluster)}-rw`);
       expect(databases, service).toContain(url.pathname.slice(1));
       expect(url.pathname, service).toBe(`/${database}`);
-      const refs = arr(container(must('Deployment', service), service).env)
-        .map((e) => obj(obj(obj(e).valueFrom).secretKeyRef).name)
-        .filter(Boolean);
-      expect(refs, `${service} reads the credentials the Cluster was bootstrapped with`).toContain(
-        nameOf(secret),
-      );
     }
+  });
+
+  it('gives each service its own PostgreSQL role, managed by the Cluster from the Secret the service reads', () => {
+    const spec = obj(must('Cluster', 'postgres').spec);
+    expect(spec.enableSuperuserAccess ?? false, 'no superuser Secret to hand out').toBe(false);
+    expect(
+      databaseCredentialProblems(docs, {
+        'order-service-mongodb': ['StatefulSet/mongodb'],
+        'inventory-service-mongodb': ['StatefulSet/mongodb'],
+      }),
+    ).toEqual([]);
+    const roles = arr(obj(spec.managed).roles).map(obj);
+    const initdb = obj(obj(spec.bootstrap).initdb);
+    const databases = new Map([
+      [String(initdb.database), String(initdb.owner)],
+      ...ofKind('Database').map(
+        (d) => [String(obj(d.spec).name), String(obj(d.spec).owner)] as [string, string],
+      ),
+    ]);
+    const hba = arr(obj(spec.postgresql).pg_hba).map(String);
+    for (const [service, database] of [
+      ['user-service', 'users'],
+      ['inventory-service', 'inventory'],
+    ] as const) {
+      const secret = must('Secret', `${service}-postgres`);
+      const user = secretValue(secret, 'username') ?? '';
+      const role = roles.find((r) => r.name === user);
+      expect(role, `${service}: a managed role ${user}`).toBeDefined();
+      expect(obj(role?.passwordSecret).name, service).toBe(`${service}-postgres`);
+      expect(
+        ['superuser', 'createdb', 'createrole', 'replication', 'bypassrls'].map((k) => role?.[k]),
+        `${service}: ${user} has no privilege beyond its database`,
+      ).toEqual([false, false, false, false, false]);
+      expect(role?.login, service).toBe(true);
+      expect(databases.get(database), `${database} is owned by ${user}`).toBe(user);
+      // Its own database, then nothing else (pg_hba is read top to bottom).
+      const allow = hba.indexOf(`host ${database} ${user} all scram-sha-256`);
+      const reject = hba.indexOf(`host all ${user} all reject`);
+      expect(allow, `${service}: pg_hba lets ${user} into ${database}`).toBeGreaterThanOrEqual(0);
+      expect(reject, `${service}: pg_hba keeps ${user} out of the others`).toBeGreaterThan(allow);
+    }
+    expect(initdb.secret).toEqual({ name: 'user-service-postgres' });
+    expect(find('Secret', 'postgres-app'), 'no shared application Secret').toBeUndefined();
   });
 
   it('keeps at least 2 pods of every service behind a PDB, scaled by KEDA on the lag of each of its consumers', () => {

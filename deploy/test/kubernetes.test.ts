@@ -18,7 +18,7 @@ import {
   urlPort,
   urlsIn,
 } from './helpers.js';
-import { typeErrors } from './manifests.js';
+import { databaseCredentialProblems, secretValue, typeErrors } from './manifests.js';
 
 const NAMESPACES = ['demo', 'observability'];
 const SERVICES = { 'user-service': 8000, 'order-service': 8001, 'inventory-service': 8002 } as const;
@@ -334,6 +334,89 @@ describe('k8s/ (kustomize build)', () => {
     expect(collectorDefaultEndpoints().size).toBeGreaterThanOrEqual(3);
   });
 
+  it('gives each service its own database identities as Secrets that only its Deployment and the creating server read', () => {
+    const servers = {
+      'user-service-postgres': ['StatefulSet/postgres'],
+      'inventory-service-postgres': ['StatefulSet/postgres'],
+      'order-service-mongodb': ['StatefulSet/mongodb'],
+      'inventory-service-mongodb': ['StatefulSet/mongodb'],
+    };
+    expect(databaseCredentialProblems(docs, servers)).toEqual([]);
+    // The servers create those identities at first start, from those Secrets: the init scripts
+    // are mounted and fed the passwords under the names they read.
+    const serverEnv = (name: string) =>
+      Object.fromEntries(
+        arr(obj(arr(obj(obj(obj(find('StatefulSet', 'demo', name)?.spec).template).spec).containers)[0]).env)
+          .map(obj)
+          .map((e) => [String(e.name), obj(obj(e.valueFrom).secretKeyRef)]),
+      );
+    expect(serverEnv('postgres').USER_SERVICE_DB_PASSWORD).toEqual({
+      name: 'user-service-postgres',
+      key: 'password',
+    });
+    expect(serverEnv('postgres').INVENTORY_SERVICE_DB_PASSWORD).toEqual({
+      name: 'inventory-service-postgres',
+      key: 'password',
+    });
+    expect(serverEnv('mongodb').ORDER_SERVICE_MONGODB_PASSWORD).toEqual({
+      name: 'order-service-mongodb',
+      key: 'password',
+    });
+    expect(serverEnv('mongodb').INVENTORY_SERVICE_MONGODB_PASSWORD).toEqual({
+      name: 'inventory-service-mongodb',
+      key: 'password',
+    });
+    const secret = (name: string) => find('Secret', 'demo', name);
+    const sh = read('deploy/postgres/service-databases.sh');
+    expect(sh).toContain(
+      `service_database ${secretValue(secret('user-service-postgres'), 'username')} users "$USER_SERVICE_DB_PASSWORD"`,
+    );
+    expect(sh).toContain(
+      `service_database ${secretValue(secret('inventory-service-postgres'), 'username')} inventory "$INVENTORY_SERVICE_DB_PASSWORD"`,
+    );
+    const js = read('deploy/mongodb/service-users.js');
+    expect(js).toContain(`user: '${secretValue(secret('order-service-mongodb'), 'username')}', db: 'orders'`);
+    expect(js).toContain(
+      `user: '${secretValue(secret('inventory-service-mongodb'), 'username')}', db: 'inventory'`,
+    );
+    for (const [service, db] of [
+      ['order-service', 'orders'],
+      ['inventory-service', 'inventory'],
+    ] as const) {
+      const env = Object.fromEntries(
+        arr(
+          obj(arr(obj(obj(obj(find('Deployment', 'demo', service)?.spec).template).spec).containers)[0]).env,
+        )
+          .map(obj)
+          .map((e) => [String(e.name), e.value]),
+      );
+      expect(new URL(String(env.MONGODB_URL)).searchParams.get('authSource'), service).toBe(db);
+    }
+  });
+
+  it("notices a service that reads the superuser or another service's Secret (the check is not vacuous)", () => {
+    const tampered = structuredClone(docs);
+    const user = tampered.find((d) => kindOf(d) === 'Deployment' && nameOf(d) === 'user-service') as Obj;
+    const env = arr(obj(arr(obj(obj(obj(user.spec).template).spec).containers)[0]).env).map(obj);
+    const password = env.find((e) => e.name === 'DATABASE_PASSWORD') as Obj;
+    const superuser = nameOf(
+      tampered.find((d) => kindOf(d) === 'Secret' && nameOf(d).startsWith('postgres-credentials-')) ?? {},
+    );
+    password.valueFrom = { secretKeyRef: { name: superuser, key: 'password' } };
+    env.push({
+      name: 'STOLEN',
+      valueFrom: { secretKeyRef: { name: 'inventory-service-postgres', key: 'password' } },
+    });
+    const problems = databaseCredentialProblems(tampered, {});
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^user-service reads database Secrets/),
+        'user-service: DATABASE_PASSWORD is not Secret user-service-postgres key password',
+        "StatefulSet demo/postgres reads user-service's Secret user-service-postgres",
+      ]),
+    );
+  });
+
   it('generates the configuration ConfigMaps from the very files in otel/ and deploy/', () => {
     const compared: string[] = [];
     for (const dir of ['k8s/infrastructure', 'k8s/services', 'k8s/observability']) {
@@ -364,7 +447,8 @@ describe('k8s/ (kustomize build)', () => {
       ...listFiles('otel/grafana/provisioning/datasources'),
       ...listFiles('otel/grafana/provisioning/dashboards'),
       ...listFiles('otel/grafana/dashboards'),
-      'deploy/postgres/create-databases.sql',
+      'deploy/postgres/service-databases.sh',
+      'deploy/mongodb/service-users.js',
     ];
     expect(compared.sort()).toEqual([...new Set(expected)].sort());
   });

@@ -6,7 +6,7 @@
  */
 
 import { join } from 'node:path';
-import { createDatabases } from './databases.js';
+import { LOCAL_SERVICE_DATABASES, provisionServiceDatabases } from './databases.js';
 import { type Component, ensureInstalled, install } from './install.js';
 import { parseSyncInterval, type SyncInterval } from './local/nats-config.js';
 import { readCredentials } from './local/nats-credentials.js';
@@ -27,7 +27,7 @@ import {
 } from './stack.js';
 
 /** The PostgreSQL databases of the services (docker compose creates the same ones). */
-const SERVICE_DATABASES = ['users', 'inventory'];
+const SERVICE_DATABASES = Object.values(LOCAL_SERVICE_DATABASES);
 
 const COMPONENTS: Component[] = [
   'nats-server',
@@ -159,7 +159,7 @@ async function main(): Promise<number> {
         const restarted = await restartDead(existing, DEFAULT_PORTS, { overlay: 'local', natsAuthorization });
         if (restarted.length > 0) {
           console.log(`restarted ${restarted.join(', ')} (not running); the others already ran:`);
-          await createDatabases(stackEnv(existing).DATABASE_URL ?? '', SERVICE_DATABASES);
+          await provisionServiceDatabases(stackEnv(existing).DATABASE_URL ?? '', SERVICE_DATABASES);
         } else console.log('local servers already run:');
         const code = await status();
         printEnv(toolEnv(existing));
@@ -175,7 +175,7 @@ async function main(): Promise<number> {
         // deploy/nats/auth.conf, as compose and Kubernetes run it (on every node of a cluster).
         natsAuthorization: true,
       });
-      await createDatabases(stackEnv(stack).DATABASE_URL ?? '', SERVICE_DATABASES);
+      await provisionServiceDatabases(stackEnv(stack).DATABASE_URL ?? '', SERVICE_DATABASES);
       console.log(`local servers started (data and logs in ${stateDir}):`);
       await status();
       printEnv(toolEnv(stack));

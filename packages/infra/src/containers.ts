@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StartedTestContainer } from 'testcontainers';
 import { otelDir } from './paths.js';
+import { connectionUrl } from './urls.js';
 
 /** Images of the same versions as the local binaries (scripts/infra/versions.env) and compose. */
 export const IMAGES = {
@@ -63,7 +64,14 @@ export async function startContainers(sinkPort: number): Promise<ContainerStack>
     return {
       env: {
         NATS_URL: `nats://${at(nats, 4222)}`,
-        DATABASE_URL: `postgres://postgres:postgres@${at(postgres, 5432)}/postgres`,
+        DATABASE_URL: connectionUrl({
+          scheme: 'postgres',
+          host: postgres.getHost(),
+          port: postgres.getMappedPort(5432),
+          database: 'postgres',
+          user: 'postgres',
+          password: 'postgres',
+        }),
         MONGODB_URL: `mongodb://${at(mongo, 27017)}/`,
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://${at(collector, 4318)}`,
       },

@@ -1,4 +1,12 @@
-export { createDatabases } from './databases.js';
+export type { ServiceDatabase } from './databases.js';
+export {
+  closeSharedDatabases,
+  DatabaseProvisionError,
+  dropServiceDatabase,
+  LOCAL_SERVICE_DATABASES,
+  provisionServiceDatabases,
+  serviceDatabaseStatements,
+} from './databases.js';
 export { localNatsCredentials, natsEnvOf, runProvisioningStep } from './dev.js';
 export type { Component } from './install.js';
 export { ensureInstalled, install, missingComponents } from './install.js';
@@ -15,7 +23,7 @@ export type { NatsCredentials } from './local/nats-credentials.js';
 export { ensureCredentials, readCredentials } from './local/nats-credentials.js';
 export type { NetnsNetwork } from './local/netns.js';
 export { createNetnsNetwork } from './local/netns.js';
-export { POSTGRES_PASSWORD, startPostgres } from './local/postgres.js';
+export { POSTGRES_PASSWORD, postgresBinaries, startPostgres } from './local/postgres.js';
 export type { LaunchOptions, ServerRecord } from './local/types.js';
 export type { BusRole, Permissions } from './nats-auth.js';
 export {
@@ -61,3 +69,5 @@ export {
 } from './stack.js';
 export type { TestDatabase, TestServers } from './testing.js';
 export { createTestDatabase, eventually, otlpSink, testServers, uniqueName } from './testing.js';
+export type { ConnectionUrlParts } from './urls.js';
+export { connectionUrl, userInfo, withCredentials, withDatabase } from './urls.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { dropServiceDatabase, provisionServiceDatabases } from './databases.js';
 import { OtlpSinkClient } from './otlp-sink-client.js';
 import { HOW_TO_GET_SERVERS } from './resolve.js';
 
@@ -37,35 +37,30 @@ export function uniqueName(prefix: string): string {
 
 export interface TestDatabase {
   name: string;
+  /** The role that owns the database, the only one (besides superusers) that may connect. */
+  role: string;
+  password: string;
+  /** The owner's URL: what a service under test gets as its `DATABASE_URL`. */
   url: string;
   drop(): Promise<void>;
 }
 
-/** Creates a PostgreSQL database of its own for one suite; `drop()` removes it. */
+/**
+ * Creates a PostgreSQL database of its own for one suite, owned by a role of its own the way a
+ * service's database is (no superuser, no CREATEDB/CREATEROLE, CONNECT revoked from PUBLIC), with
+ * a password that needs URL encoding; `drop()` removes both.
+ */
 export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase> {
   const adminUrl = testServers().databaseUrl;
   const name = uniqueName(prefix).toLowerCase();
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`create database "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  const spec = { database: name, role: name, password: `${randomBytes(9).toString('hex')}-p@ss:w/rd%?#&` };
+  const [url = ''] = await provisionServiceDatabases(adminUrl, [spec]);
   return {
     name,
-    url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`drop database if exists "${name}" with (force)`);
-      } finally {
-        await client.end();
-      }
-    },
+    role: spec.role,
+    password: spec.password,
+    url,
+    drop: () => dropServiceDatabase(adminUrl, spec),
   };
 }
 

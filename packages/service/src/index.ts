@@ -1,5 +1,6 @@
 export type { Committed } from './committed.js';
 export { noRelay } from './committed.js';
+export { withCredentials } from './credentials.js';
 export type {
   ConsumerDefinition,
   ConsumerSpec,

@@ -1,16 +1,22 @@
 import { mongoWaitsEnv } from '@demo/http';
-import { baseEnv, parseEnv, urls, withDefault } from '@demo/service';
+import { baseEnv, optional, parseEnv, urls, withDefault } from '@demo/service';
 import { z } from 'zod';
 
 /**
  * The only reader of `process.env` in this service: the shared base (LOG_LEVEL, PORT, NATS_URL,
  * stream replicas, HTTP timeout, telemetry, fault switch) and the service's own MongoDB. The
  * OpenTelemetry SDK reads its own `OTEL_*` variables.
+ *
+ * `MONGODB_USER` and `MONGODB_PASSWORD`, when set, are the service's own MongoDB user (its
+ * `authSource` in the URL) and win over the URL's user info; they reach the driver as options, so
+ * any password works.
  */
 
 const schema = z.object({
   ...baseEnv({ port: 8001 }),
   MONGODB_URL: urls('MONGODB_URL', ['mongodb', 'mongodb+srv']),
+  MONGODB_USER: optional(z.string()),
+  MONGODB_PASSWORD: optional(z.string()),
   ...mongoWaitsEnv,
   MONGODB_DATABASE: withDefault(
     z

@@ -17,14 +17,15 @@ await runService({
   service: userService,
   loadEnv,
   start: async ({ env, logger, closeAtShutdown, outbox: relayOver }) => {
-    await migrateDatabase(env.DATABASE_URL);
-    logger.info('database migrated');
     const { pool, db } = connectDatabase(
       env.DATABASE_URL,
       (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'),
       env,
     );
     closeAtShutdown('postgres', () => pool.end());
+    // As the service's own role (the owner of its database), through the pool's credentials.
+    await migrateDatabase(pool);
+    logger.info('database migrated');
 
     const users = new UserRepository(db, relayOver(new PostgresOutboxStore(db, outbox)));
     const usersCreated = counter('demo.users.created', { unit: '{user}', description: 'Users registered' });

@@ -1,4 +1,5 @@
 import { createLogger, shutdownTelemetry } from '@demo/telemetry';
+import { connectDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { loadDatabaseEnv } from './env.js';
 import { userService } from './service.js';
@@ -8,7 +9,16 @@ const logger = createLogger({ service: userService.name });
 try {
   const env = loadDatabaseEnv();
   logger.level = env.LOG_LEVEL;
-  await migrateDatabase(env.DATABASE_URL);
+  const { pool } = connectDatabase(
+    env.DATABASE_URL,
+    (err) => logger.warn({ err }, 'PostgreSQL connection failed'),
+    env,
+  );
+  try {
+    await migrateDatabase(pool);
+  } finally {
+    await pool.end();
+  }
   logger.info('database migrated');
 } catch (error) {
   logger.fatal({ err: error }, 'migration failed');

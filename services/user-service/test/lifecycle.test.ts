@@ -19,6 +19,26 @@ describe('user-service process lifecycle', () => {
     await suite?.close();
   });
 
+  it('connects and migrates as the role of DATABASE_USER/DATABASE_PASSWORD (a URL without credentials)', async () => {
+    const url = new URL(suite.database.url);
+    url.username = '';
+    url.password = '';
+    const service = await suite.start({
+      DATABASE_URL: url.toString(),
+      DATABASE_USER: suite.database.role,
+      // It holds @ : / % ? # &: percent-encoded into the URL by the service.
+      DATABASE_PASSWORD: suite.database.password,
+    });
+    expect((await client(service.url).createUser({ email: uniqueEmail(), name: 'Own role' })).status).toBe(
+      201,
+    );
+    const { rows } = await suite.pool.query<{ owner: string; superuser: boolean }>(
+      "select tableowner as owner, (select rolsuper from pg_roles where rolname = tableowner) as superuser from pg_tables where tablename = 'users'",
+    );
+    expect(rows).toEqual([{ owner: suite.database.role, superuser: false }]);
+    expect(await service.stop()).toBe(0);
+  });
+
   it('shuts down gracefully on SIGTERM: exit code 0, every step done', async () => {
     const service = await suite.start();
     expect((await client(service.url).createUser({ email: uniqueEmail(), name: 'Before stop' })).status).toBe(

@@ -1,13 +1,14 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  createDatabases,
   createNetnsNetwork,
   ensureInstalled,
   freePort,
   isAlive,
+  LOCAL_SERVICE_DATABASES,
   type NatsCluster,
   type NetnsNetwork,
+  provisionServiceDatabases,
   type ServerRecord,
   type SyncInterval,
   startFerretDb,
@@ -16,6 +17,8 @@ import {
   startPostgres,
   stopProcess,
   waitUntil,
+  withCredentials,
+  withDatabase,
 } from '@demo/infra';
 import { type CuttableProxy, startProxy } from './proxy.js';
 
@@ -108,7 +111,8 @@ export class FaultStack {
         if (server.status === 'fulfilled') started.push(() => stopProcess(server.value.pid));
       if (postgres.status === 'rejected') throw postgres.reason;
       if (mongo.status === 'rejected') throw mongo.reason;
-      await createDatabases(postgres.value.url, ['users', 'inventory']);
+      // Each service connects as the role that owns its database, as in compose and Kubernetes.
+      await provisionServiceDatabases(postgres.value.url, Object.values(LOCAL_SERVICE_DATABASES));
       return new FaultStack(
         options,
         nats,
@@ -145,10 +149,11 @@ export class FaultStack {
     return this.cluster ? 3 : 1;
   }
 
+  /** A service database's URL with the credentials of the role that owns it. */
   databaseUrl(name: 'users' | 'inventory'): string {
-    const url = new URL(this.postgresAdminUrl);
-    url.pathname = `/${name}`;
-    return url.toString();
+    const spec = Object.values(LOCAL_SERVICE_DATABASES).find((d) => d.database === name);
+    if (!spec) throw new Error(`no service database ${name}`);
+    return withCredentials(withDatabase(this.postgresAdminUrl, name), spec.role, spec.password);
   }
 
   get postgresAdminUrl(): string {

@@ -10,6 +10,7 @@
  * POST→terminal p99 < 250 ms and nothing pending). In the same run: `GET /api/users/{id}`
  * req/s against user-service with telemetry on and with OTEL_SDK_DISABLED=true.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -18,6 +19,7 @@ import { parseArgs } from 'node:util';
 import {
   ensureInstalled,
   missingComponents,
+  provisionServiceDatabases,
   type ServiceProcess,
   type Stack,
   stackEnv,
@@ -163,19 +165,16 @@ try {
   stack = await startStack({ dir, ports: 'ephemeral', overlay: 'local' });
   const servers = stackEnv(stack);
   Object.assign(process.env, { DATABASE_URL: servers.DATABASE_URL });
-  const admin = new pg.Client({ connectionString: servers.DATABASE_URL });
-  await admin.connect();
   const databases = {
     users: uniqueName('bench_users').toLowerCase(),
     inventory: uniqueName('bench_inventory').toLowerCase(),
   };
-  for (const name of Object.values(databases)) await admin.query(`create database "${name}"`);
-  await admin.end();
-  const dbUrl = (name: string) => {
-    const url = new URL(servers.DATABASE_URL ?? '');
-    url.pathname = `/${name}`;
-    return url.toString();
-  };
+  // Each service connects as the role that owns its database (no superuser), as it is deployed.
+  const [usersUrl = '', inventoryUrl = ''] = await provisionServiceDatabases(
+    servers.DATABASE_URL ?? '',
+    Object.values(databases).map((name) => ({ database: name, role: name, password: randomUUID() })),
+  );
+  const dbUrl = (name: string) => (name === databases.users ? usersUrl : inventoryUrl);
   const orderDb = uniqueName('bench_orders');
   const common = {
     NATS_URL: servers.NATS_URL ?? '',

@@ -1,4 +1,5 @@
 import { type PostgresWaits, postgresPoolOptions } from '@demo/http';
+import { withCredentials } from '@demo/service';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import * as schema from './schema.js';
@@ -6,6 +7,17 @@ import * as schema from './schema.js';
 export type Database = NodePgDatabase<typeof schema>;
 /** A transaction of `Database`: what repositories write through inside `db.transaction()`. */
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+/** The service's own role; without them, the user info of the URL. */
+export interface PostgresCredentials {
+  DATABASE_USER?: string | undefined;
+  DATABASE_PASSWORD?: string | undefined;
+}
+
+/** `url` with the service's own role in its user info (percent-encoded), when one is given. */
+export function databaseUrl(url: string, env: PostgresCredentials | undefined): string {
+  return env?.DATABASE_USER ? withCredentials(url, env.DATABASE_USER, env.DATABASE_PASSWORD) : url;
+}
 
 export interface Postgres {
   pool: pg.Pool;
@@ -19,10 +31,10 @@ export interface Postgres {
 export function connectPostgres(
   url: string,
   onError: (error: Error) => void,
-  waits?: PostgresWaits,
+  waits?: PostgresWaits & PostgresCredentials,
 ): Postgres {
   const pool = new pg.Pool({
-    connectionString: url,
+    connectionString: databaseUrl(url, waits),
     application_name: 'inventory-service',
     ...(waits === undefined ? { max: 16 } : postgresPoolOptions(waits)),
   });

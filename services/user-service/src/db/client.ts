@@ -1,9 +1,21 @@
 import { type PostgresWaits, postgresPoolOptions } from '@demo/http';
+import { withCredentials } from '@demo/service';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import * as schema from './schema.js';
 
 export type Database = NodePgDatabase<typeof schema>;
+
+/** The service's own role; without them, the user info of the URL. */
+export interface PostgresCredentials {
+  DATABASE_USER?: string | undefined;
+  DATABASE_PASSWORD?: string | undefined;
+}
+
+/** `url` with the service's own role in its user info (percent-encoded), when one is given. */
+export function databaseUrl(url: string, env: PostgresCredentials | undefined): string {
+  return env?.DATABASE_USER ? withCredentials(url, env.DATABASE_USER, env.DATABASE_PASSWORD) : url;
+}
 
 export interface DatabaseClient {
   pool: pg.Pool;
@@ -17,10 +29,10 @@ export interface DatabaseClient {
 export function connectDatabase(
   url: string,
   onIdleError: (error: Error) => void,
-  waits?: PostgresWaits,
+  waits?: PostgresWaits & PostgresCredentials,
 ): DatabaseClient {
   const pool = new pg.Pool({
-    connectionString: url,
+    connectionString: databaseUrl(url, waits),
     application_name: 'user-service',
     ...(waits === undefined ? { max: 10 } : postgresPoolOptions(waits)),
   });
