@@ -14,6 +14,7 @@ import { classifyFailure } from './consume/classify.js';
 import { DeadLetterPublisher, type Failure } from './consume/dead-letter.js';
 import { decode } from './consume/decode.js';
 import { Delivery, type MessageContext, safeHeaders } from './consume/delivery.js';
+import { type HeaderFields, headerFields } from './consume/header-fields.js';
 import { PullLoop } from './consume/pull-loop.js';
 import {
   type AttemptHistory,
@@ -228,18 +229,21 @@ export class Subscription<E extends EventContract = EventContract> {
   private async process(msg: JsMsg): Promise<void> {
     const deadline = this.options.ackDeadlineMs;
     const abort = deadline ? new AbortController() : undefined;
-    const delivery = new Delivery(msg, this.log, abort?.signal);
+    // The header block is scanned once, here; trace, decode and the handler's context read it.
+    const fields = headerFields(msg);
+    const delivery = new Delivery(msg, fields, this.log, abort?.signal);
     const traced = startProcessTrace(
       this.deps.instruments,
       this.spanName,
       this.attributes,
       msg,
-      () => delivery.eventId,
+      fields,
+      delivery,
     );
     let errorType: string | undefined;
     try {
       await traced.run(async () => {
-        const outcome = await this.attempt(msg, delivery, abort);
+        const outcome = await this.attempt(msg, fields, delivery, abort);
         if (outcome.kind !== 'ok') {
           errorType =
             outcome.kind === 'poison'
@@ -266,8 +270,13 @@ export class Subscription<E extends EventContract = EventContract> {
   }
 
   /** Decode, then the handler (bounded by `ackDeadlineMs`): the outcome, never a throw. */
-  private async attempt(msg: JsMsg, delivery: Delivery, abort?: AbortController): Promise<Outcome> {
-    const decoded = decode(this.event, msg, this.read);
+  private async attempt(
+    msg: JsMsg,
+    fields: HeaderFields,
+    delivery: Delivery,
+    abort?: AbortController,
+  ): Promise<Outcome> {
+    const decoded = decode(this.event, msg, this.read, fields);
     if (!decoded.ok) return { kind: 'poison', reason: decoded.reason, message: decoded.message };
     this.loop?.hold(msg);
     let timer: NodeJS.Timeout | undefined;

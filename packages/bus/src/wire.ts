@@ -101,15 +101,6 @@ export const headerSetter: TextMapSetter<MsgHdrs> = {
   set: (carrier, key, value) => carrier.set(key, value),
 };
 
-/** Reads trace headers straight from a message, so they are decoded only when a propagator asks. */
-export const messageGetter: TextMapGetter<{ headers?: MsgHdrs }> = {
-  keys: (carrier) => carrier.headers?.keys() ?? [],
-  get: (carrier, key) => {
-    const headers = carrier.headers;
-    return headers?.has(key) ? headers.get(key) : undefined;
-  },
-};
-
 export const recordGetter: TextMapGetter<Record<string, string>> = {
   keys: (carrier) => Object.keys(carrier),
   get: (carrier, key) => carrier[key],
