@@ -1,4 +1,9 @@
-import { type MsgHdrs, headers as natsHeaders } from '@nats-io/nats-core';
+import {
+  canonicalMIMEHeaderKey,
+  type MsgHdrs,
+  MsgHdrsImpl,
+  headers as natsHeaders,
+} from '@nats-io/nats-core';
 import type { TextMapGetter, TextMapSetter } from '@opentelemetry/api';
 
 /** CloudEvents 1.0 binary content mode over NATS: event attributes travel as `ce-*` headers. */
@@ -68,16 +73,40 @@ export interface CloudEventAttributes {
   dataschema?: string;
 }
 
+/** Header names already checked (the SDK's own and the few a service adds): checked once, not per message. */
+const checkedNames = new Set<string>();
+const MAX_CHECKED_NAMES = 1024;
+
+/** A header name nats.js accepts (printable ASCII, no colon); throws nats.js's `InvalidArgumentError` otherwise. */
+function checkedName(name: string): string {
+  if (!checkedNames.has(name)) {
+    canonicalMIMEHeaderKey(name);
+    if (checkedNames.size < MAX_CHECKED_NAMES) checkedNames.add(name);
+  }
+  return name;
+}
+
+/**
+ * Sets one header as `MsgHdrs.set` does (exact name, the value checked for CR/LF and trimmed by
+ * nats.js's own rule), without its search over the fields already set. Headers nats.js did not
+ * make are set through their own `set`.
+ */
+export function setHeader(h: MsgHdrs, name: string, value: string): void {
+  if (h instanceof MsgHdrsImpl) h.headers.set(checkedName(name), [MsgHdrsImpl.validHeaderValue(value)]);
+  else h.set(name, value);
+}
+
+/** The CloudEvents headers of one message (and `extra`, which may replace them). Throws on a name or value nats.js refuses. */
 export function cloudEventHeaders(attributes: CloudEventAttributes, extra?: Record<string, string>): MsgHdrs {
-  const h = natsHeaders();
-  h.set(CE.specversion, '1.0');
-  h.set(CE.id, attributes.id);
-  h.set(CE.source, attributes.source);
-  h.set(CE.type, attributes.type);
-  h.set(CE.time, attributes.time);
-  if (attributes.dataschema) h.set(CE.dataschema, attributes.dataschema);
-  h.set(CONTENT_TYPE, 'application/json');
-  if (extra) for (const [k, v] of Object.entries(extra)) h.set(k, v);
+  const h = new MsgHdrsImpl();
+  setHeader(h, CE.specversion, '1.0');
+  setHeader(h, CE.id, attributes.id);
+  setHeader(h, CE.source, attributes.source);
+  setHeader(h, CE.type, attributes.type);
+  setHeader(h, CE.time, attributes.time);
+  if (attributes.dataschema) setHeader(h, CE.dataschema, attributes.dataschema);
+  setHeader(h, CONTENT_TYPE, 'application/json');
+  if (extra) for (const [k, v] of Object.entries(extra)) setHeader(h, k, v);
   return h;
 }
 
@@ -98,7 +127,7 @@ export function copyHeaders(h: MsgHdrs | undefined): MsgHdrs {
 
 /** OpenTelemetry propagation over NATS headers (traceparent, tracestate, baggage). */
 export const headerSetter: TextMapSetter<MsgHdrs> = {
-  set: (carrier, key, value) => carrier.set(key, value),
+  set: setHeader,
 };
 
 export const recordGetter: TextMapGetter<Record<string, string>> = {
