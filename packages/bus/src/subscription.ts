@@ -348,7 +348,7 @@ export class Subscription<E extends EventContract = EventContract> {
           },
           decision.transient ? 'transient failure; will retry' : 'handler failed; will retry',
         );
-        settleSafely(this.log, 'nak', msg.seq, () => msg.nak(decision.delayMs));
+        settleSafely(this.log, 'nak', msg, () => msg.nak(decision.delayMs));
         return;
       }
       case 'dead-letter':
@@ -386,11 +386,11 @@ export class Subscription<E extends EventContract = EventContract> {
           { reason, retryInMs: delay, attempt: entry.deadLetterFailures },
           'dead letter not stored; message kept for redelivery',
         );
-        settleSafely(this.log, 'nak', msg.seq, () => msg.nak(delay));
+        settleSafely(this.log, 'nak', msg, () => msg.nak(delay));
         return;
       }
       this.memory.delete(msg.seq);
-      settleSafely(this.log, 'term', msg.seq, () =>
+      settleSafely(this.log, 'term', msg, () =>
         msg.term(headerValue(`dead letter failed; ${reason}: ${message}`, 256)),
       );
       this.deps.instruments.deadLetterFailures.add(1, attributes);
@@ -407,7 +407,7 @@ export class Subscription<E extends EventContract = EventContract> {
       return;
     }
     this.memory.delete(msg.seq);
-    settleSafely(this.log, 'term', msg.seq, () => msg.term(headerValue(`${reason}: ${message}`, 256)));
+    settleSafely(this.log, 'term', msg, () => msg.term(headerValue(`${reason}: ${message}`, 256)));
     span.addEvent('dead-lettered', { 'dlq.reason': reason });
     this.deps.instruments.deadLetters.add(1, attributes);
     logger.error({ reason, error: message, dlqSubject: `dlq.${msg.subject}` }, 'message dead-lettered');

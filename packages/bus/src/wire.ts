@@ -86,6 +86,19 @@ function checkedName(name: string): string {
   return name;
 }
 
+/** Values that repeat on every message of a kind (type, dataschema, source), checked once each. */
+const checkedValues = new Map<string, string>();
+
+/** `MsgHdrsImpl.validHeaderValue` (CR/LF refused, trimmed), remembered for a value that repeats. */
+function repeatedValue(value: string): string {
+  let checked = checkedValues.get(value);
+  if (checked === undefined) {
+    checked = MsgHdrsImpl.validHeaderValue(value);
+    if (checkedValues.size < MAX_CHECKED_NAMES) checkedValues.set(value, checked);
+  }
+  return checked;
+}
+
 /**
  * Sets one header as `MsgHdrs.set` does (exact name, the value checked for CR/LF and trimmed by
  * nats.js's own rule), without its search over the fields already set. Headers nats.js did not
@@ -99,13 +112,14 @@ export function setHeader(h: MsgHdrs, name: string, value: string): void {
 /** The CloudEvents headers of one message (and `extra`, which may replace them). Throws on a name or value nats.js refuses. */
 export function cloudEventHeaders(attributes: CloudEventAttributes, extra?: Record<string, string>): MsgHdrs {
   const h = new MsgHdrsImpl();
-  setHeader(h, CE.specversion, '1.0');
-  setHeader(h, CE.id, attributes.id);
-  setHeader(h, CE.source, attributes.source);
-  setHeader(h, CE.type, attributes.type);
-  setHeader(h, CE.time, attributes.time);
-  if (attributes.dataschema) setHeader(h, CE.dataschema, attributes.dataschema);
-  setHeader(h, CONTENT_TYPE, 'application/json');
+  const fields = h.headers;
+  fields.set(CE.specversion, ['1.0']);
+  fields.set(CE.id, [MsgHdrsImpl.validHeaderValue(attributes.id)]);
+  fields.set(CE.source, [repeatedValue(attributes.source)]);
+  fields.set(CE.type, [repeatedValue(attributes.type)]);
+  fields.set(CE.time, [MsgHdrsImpl.validHeaderValue(attributes.time)]);
+  if (attributes.dataschema) fields.set(CE.dataschema, [repeatedValue(attributes.dataschema)]);
+  fields.set(CONTENT_TYPE, ['application/json']);
   if (extra) for (const [k, v] of Object.entries(extra)) setHeader(h, k, v);
   return h;
 }
