@@ -100,6 +100,8 @@ interface Memory extends AttemptHistory {
 
 const MAX_REMEMBERED = 10_000;
 
+const ACK: Decision = Object.freeze({ action: 'ack' });
+
 /**
  * One durable pull consumer delivering one event type to one handler: the wiring of the
  * consume steps (pull loop → delivery context → trace → decode → handler → settle → ack,
@@ -253,14 +255,12 @@ export class Subscription<E extends EventContract = EventContract> {
                 : 'Error';
           traced.fail(('error' in outcome && outcome.error) || new Error(outcome.message), errorType);
         }
-        const remembered = this.memory.get(msg.seq);
-        const decision = settle(
-          outcome,
-          msg.info.deliveryCount,
-          this.policy,
-          remembered ?? { transientFailures: 0 },
-          performance.now(),
-        );
+        // A success is acked whatever the history: the delivery info (parsed from the reply
+        // subject) and the memory are read only for a failure.
+        const decision =
+          outcome.kind === 'ok'
+            ? ACK
+            : settle(outcome, msg.info.deliveryCount, this.policy, this.recalled(msg.seq), performance.now());
         const settled = this.apply(msg, outcome, decision, delivery, traced.span);
         if (settled) await settled;
       });
@@ -278,10 +278,11 @@ export class Subscription<E extends EventContract = EventContract> {
   ): Promise<Outcome> {
     const decoded = decode(this.event, msg, this.read, fields);
     if (!decoded.ok) return { kind: 'poison', reason: decoded.reason, message: decoded.message };
-    this.loop?.hold(msg);
     let timer: NodeJS.Timeout | undefined;
     try {
       const handled = this.handler(decoded.data, delivery);
+      // Only a handler still running when it returns can need keeping alive.
+      if (handled instanceof Promise) this.loop?.hold(msg);
       if (abort && this.options.ackDeadlineMs && handled instanceof Promise) {
         const deadlineMs = this.options.ackDeadlineMs;
         const late = new Promise<never>((_, reject) => {
@@ -304,6 +305,11 @@ export class Subscription<E extends EventContract = EventContract> {
       clearTimeout(timer);
       this.loop?.release(msg);
     }
+  }
+
+  /** What this process remembers of the message's earlier deliveries (nothing, mostly). */
+  private recalled(seq: number): AttemptHistory {
+    return (this.memory.size > 0 ? this.memory.get(seq) : undefined) ?? { transientFailures: 0 };
   }
 
   private remember(seq: number): Memory {
@@ -329,7 +335,7 @@ export class Subscription<E extends EventContract = EventContract> {
   ): Promise<void> | undefined {
     switch (decision.action) {
       case 'ack':
-        this.memory.delete(msg.seq);
+        if (this.memory.size > 0) this.memory.delete(msg.seq);
         this.acks.ack(msg);
         this.deps.instruments.consumed.add(1, this.attributes);
         return;
