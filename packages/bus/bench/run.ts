@@ -78,8 +78,12 @@ if (process.env.NATS_URL && process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
   env = { NATS_URL: url('nats'), OTEL_EXPORTER_OTLP_ENDPOINT: url('collector') };
 }
 
+/** Longest a `nats bench` step may take before its round's Go figure is given up. */
+const GO_TIMEOUT_MS = 180_000;
+
+/** The median of the finite values (a failed Go round is NaN). */
 const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
 };
 
@@ -115,10 +119,19 @@ async function natsBench(round: number): Promise<GoResult> {
       '--dedup',
       ...common,
     ],
-    { maxBuffer: 1 << 20 },
-  );
+    { maxBuffer: 1 << 20, timeout: GO_TIMEOUT_MS },
+  ).catch((error: unknown) => {
+    process.stderr.write(`round ${round} nats bench js pub async failed: ${String(error).split('\n')[0]}\n`);
+    return { stdout: '' };
+  });
+  // A Go run that hangs (seen once under heavy load: its consumer never started) costs that
+  // round's Go figure, not the whole benchmark.
   const consume = await run(cli, [...server, 'bench', 'js', 'consume', '--batch', '128', ...common], {
     maxBuffer: 1 << 20,
+    timeout: GO_TIMEOUT_MS,
+  }).catch((error: unknown) => {
+    process.stderr.write(`round ${round} nats bench js consume failed: ${String(error).split('\n')[0]}\n`);
+    return { stdout: '' };
   });
   const fast = await run(
     cli,
@@ -134,7 +147,7 @@ async function natsBench(round: number): Promise<GoResult> {
       'file',
       ...common,
     ],
-    { maxBuffer: 1 << 20 },
+    { maxBuffer: 1 << 20, timeout: GO_TIMEOUT_MS },
   ).catch((error: unknown) => ({ stdout: String(error) }));
   await run(cli, [...server, 'stream', 'rm', '-f', stream]).catch(() => undefined);
   return { pubAsync: rate(pub.stdout), consume: rate(consume.stdout), pubFast: rate(fast.stdout) };
