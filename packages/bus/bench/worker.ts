@@ -4,7 +4,7 @@
  * Prints one JSON line with the figures.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -48,6 +48,7 @@ async function phase<T>(name: 'publish' | 'consume', fn: () => Promise<T>): Prom
     return await fn();
   } finally {
     const { profile } = await session.post('Profiler.stop');
+    mkdirSync(profileDir, { recursive: true });
     writeFileSync(join(profileDir, `${mode}-${name}.cpuprofile`), JSON.stringify(profile));
     session.disconnect();
   }
