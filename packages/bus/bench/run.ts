@@ -1,5 +1,9 @@
 /**
- * npm run bench:bus [-- --count 100000 --rounds 3 --modes raw,raw-ce,sdk-off]
+ * npm run bench:bus [-- --count 100000 --rounds 3 --modes raw,raw-ce,sdk-off] [--baseline <dir>]
+ *
+ * `--baseline <dir>`: another version of `packages/bus` (e.g. `git archive <commit> packages/bus`
+ * unpacked inside the repository, so it resolves the same node_modules); its SDK modes run in the
+ * same rounds, right after this version's, and show as `<mode> (baseline)`: before/after in one run.
  *
  * Publishes and consumes N messages (about 256 bytes, file storage, explicit acks) with raw
  * @nats-io/jetstream (bare, and with the CloudEvents headers of the wire format) and with
@@ -8,9 +12,9 @@
  * Servers: NATS_URL / OTEL_EXPORTER_OTLP_ENDPOINT if set, else a local nats-server and collector.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import {
   binaries,
@@ -29,8 +33,11 @@ const { values } = parseArgs({
     count: { type: 'string', default: '100000' },
     rounds: { type: 'string', default: '3' },
     modes: { type: 'string', default: 'raw,raw-ce,sdk-off,sdk-unsampled,sdk-sampled' },
+    baseline: { type: 'string' },
   },
 });
+const baselineWorker = values.baseline ? resolve(values.baseline, 'bench', 'worker.ts') : undefined;
+if (baselineWorker && !existsSync(baselineWorker)) throw new Error(`--baseline: no ${baselineWorker}`);
 const count = Number(values.count);
 const rounds = Number(values.rounds);
 const ALL_MODES: readonly Mode[] = ['raw', 'raw-ce', 'sdk-off', 'sdk-unsampled', 'sdk-sampled'];
@@ -41,7 +48,8 @@ if (unknownModes.length > 0 || !modes.includes('raw') || !modes.includes('raw-ce
 }
 
 interface Result {
-  mode: Mode;
+  /** The mode, or `<mode> (baseline)` for the baseline's run of it. */
+  mode: string;
   publishRate: number;
   publishP50Ms: number;
   publishP99Ms: number;
@@ -70,8 +78,12 @@ if (process.env.NATS_URL && process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
   env = { NATS_URL: url('nats'), OTEL_EXPORTER_OTLP_ENDPOINT: url('collector') };
 }
 
+/** Longest a `nats bench` step may take before its round's Go figure is given up. */
+const GO_TIMEOUT_MS = 180_000;
+
+/** The median of the finite values (a failed Go round is NaN). */
 const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
 };
 
@@ -107,10 +119,19 @@ async function natsBench(round: number): Promise<GoResult> {
       '--dedup',
       ...common,
     ],
-    { maxBuffer: 1 << 20 },
-  );
+    { maxBuffer: 1 << 20, timeout: GO_TIMEOUT_MS },
+  ).catch((error: unknown) => {
+    process.stderr.write(`round ${round} nats bench js pub async failed: ${String(error).split('\n')[0]}\n`);
+    return { stdout: '' };
+  });
+  // A Go run that hangs (seen once under heavy load: its consumer never started) costs that
+  // round's Go figure, not the whole benchmark.
   const consume = await run(cli, [...server, 'bench', 'js', 'consume', '--batch', '128', ...common], {
     maxBuffer: 1 << 20,
+    timeout: GO_TIMEOUT_MS,
+  }).catch((error: unknown) => {
+    process.stderr.write(`round ${round} nats bench js consume failed: ${String(error).split('\n')[0]}\n`);
+    return { stdout: '' };
   });
   const fast = await run(
     cli,
@@ -126,7 +147,7 @@ async function natsBench(round: number): Promise<GoResult> {
       'file',
       ...common,
     ],
-    { maxBuffer: 1 << 20 },
+    { maxBuffer: 1 << 20, timeout: GO_TIMEOUT_MS },
   ).catch((error: unknown) => ({ stdout: String(error) }));
   await run(cli, [...server, 'stream', 'rm', '-f', stream]).catch(() => undefined);
   return { pubAsync: rate(pub.stdout), consume: rate(consume.stdout), pubFast: rate(fast.stdout) };
@@ -139,25 +160,33 @@ try {
     // Alternate the order each round so drift (page cache, server state) hits every mode alike.
     const order = round % 2 === 1 ? modes : [...modes].reverse();
     for (const mode of order) {
-      const { stdout } = await run(
-        process.execPath,
-        ['--import', 'tsx', '--conditions=@demo/source', join(import.meta.dirname, 'worker.ts')],
-        {
-          env: {
-            ...process.env,
-            ...env,
-            BENCH_MODE: mode,
-            BENCH_COUNT: String(count),
-            NODE_ENV: 'production',
+      const runs: { label: string; worker: string }[] = [
+        { label: mode, worker: join(import.meta.dirname, 'worker.ts') },
+      ];
+      if (baselineWorker && mode.startsWith('sdk'))
+        runs.push({ label: `${mode} (baseline)`, worker: baselineWorker });
+      for (const { label, worker } of runs) {
+        const { stdout } = await run(
+          process.execPath,
+          ['--import', 'tsx', '--conditions=@demo/source', worker],
+          {
+            env: {
+              ...process.env,
+              ...env,
+              BENCH_MODE: mode,
+              BENCH_COUNT: String(count),
+              NODE_ENV: 'production',
+            },
+            maxBuffer: 1 << 20,
           },
-          maxBuffer: 1 << 20,
-        },
-      );
-      const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Result;
-      results.push(result);
-      process.stderr.write(
-        `round ${round} ${mode.padEnd(14)} publish ${result.publishRate.toFixed(0)}/s consume ${result.consumeRate.toFixed(0)}/s\n`,
-      );
+        );
+        const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Result;
+        result.mode = label;
+        results.push(result);
+        process.stderr.write(
+          `round ${round} ${label.padEnd(14)} publish ${result.publishRate.toFixed(0)}/s consume ${result.consumeRate.toFixed(0)}/s\n`,
+        );
+      }
     }
     const go = await natsBench(round);
     goRuns.push(go);
@@ -170,7 +199,10 @@ try {
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
-const summary = modes.map((mode) => {
+const labels = modes.flatMap((mode) =>
+  baselineWorker && mode.startsWith('sdk') ? [mode, `${mode} (baseline)`] : [mode],
+);
+const summary = labels.map((mode) => {
   const mine = results.filter((r) => r.mode === mode);
   return {
     mode,
@@ -214,4 +246,20 @@ lines.push(
     (s) => `| ${s.mode} | ${fmt(s.publish / go.pubAsync, 2)} | ${fmt(s.consume / go.consume, 2)} |`,
   ),
 );
+// The tracing targets: each traced mode against tracing off of the same code, same run.
+const tracingRows = ['', ' (baseline)'].flatMap((suffix) => {
+  const off = summary.find((s) => s.mode === `sdk-off${suffix}`);
+  if (!off) return [];
+  return ['sdk-unsampled', 'sdk-sampled'].flatMap((mode) => {
+    const traced = summary.find((s) => s.mode === `${mode}${suffix}`);
+    return traced
+      ? [
+          `| ${traced.mode} | ${fmt(traced.publish / off.publish, 2)} | ${fmt(traced.consume / off.consume, 2)} |`,
+        ]
+      : [];
+  });
+});
+if (tracingRows.length > 0) {
+  lines.push('', '| mode | publish / sdk-off | consume / sdk-off |', '| --- | ---: | ---: |', ...tracingRows);
+}
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -4,6 +4,9 @@
  * Prints one JSON line with the figures.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
@@ -30,6 +33,26 @@ const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const window = Number(process.env.BENCH_WINDOW ?? 256);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const prefix = `bench${randomBytes(4).toString('hex')}`;
+/** With `BENCH_PROFILE=<dir>`: a CPU profile of each phase, `<dir>/<mode>-<phase>.cpuprofile`. */
+const profileDir = process.env.BENCH_PROFILE;
+
+/** Runs one phase, under the inspector's CPU profiler when `BENCH_PROFILE` is set. */
+async function phase<T>(name: 'publish' | 'consume', fn: () => Promise<T>): Promise<T> {
+  if (!profileDir) return fn();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(profileDir, { recursive: true });
+    writeFileSync(join(profileDir, `${mode}-${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
 
 const Sample = defineEvent({
   subject: `${prefix}.sample`,
@@ -97,32 +120,36 @@ async function runSdk() {
   const bus = await Bus.connect({ name: 'bench', servers: natsUrl, logger: silentLogger });
   await bus.provision([stream]);
   const tracer = trace.getTracer('bench');
-  const publish = await publishAll((seq) =>
-    // Each publish inside a request-like span, as a service would do.
-    tracer.startActiveSpan('request', async (span) => {
-      try {
-        return await bus.publish(Sample, payload(seq));
-      } finally {
-        span.end();
-      }
-    }),
+  const publish = await phase('publish', () =>
+    publishAll((seq) =>
+      // Each publish inside a request-like span, as a service would do.
+      tracer.startActiveSpan('request', async (span) => {
+        try {
+          return await bus.publish(Sample, payload(seq));
+        } finally {
+          span.end();
+        }
+      }),
+    ),
   );
   let consumed = 0;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => {
     resolveDone = r;
   });
-  const started = performance.now();
-  await bus.subscribe(
-    Sample,
-    () => {
-      consumed += 1;
-      if (consumed === count) resolveDone();
-    },
-    { durable: 'bench', concurrency, maxAckPending: concurrency * 4 },
-  );
-  await done;
-  const consumeRate = count / ((performance.now() - started) / 1000);
+  const consumeRate = await phase('consume', async () => {
+    const started = performance.now();
+    await bus.subscribe(
+      Sample,
+      () => {
+        consumed += 1;
+        if (consumed === count) resolveDone();
+      },
+      { durable: 'bench', concurrency, maxAckPending: concurrency * 4 },
+    );
+    await done;
+    return count / ((performance.now() - started) / 1000);
+  });
   await bus.close();
   await provider?.forceFlush();
   await provider?.shutdown();
@@ -136,18 +163,20 @@ async function runRaw() {
   await jsm.streams.add(toStreamConfig(stream));
   const js = jetstream(nc);
   const withHeaders = mode === 'raw-ce';
-  const publish = await publishAll((seq) => {
-    const id = randomUUID();
-    if (!withHeaders) return js.publish(Sample.subject, JSON.stringify(payload(seq)), { msgID: id });
-    const h = headers();
-    h.set('ce-specversion', '1.0');
-    h.set('ce-id', id);
-    h.set('ce-source', '/bench');
-    h.set('ce-type', Sample.type);
-    h.set('ce-time', new Date().toISOString());
-    h.set('content-type', 'application/json');
-    return js.publish(Sample.subject, JSON.stringify(payload(seq)), { msgID: id, headers: h });
-  });
+  const publish = await phase('publish', () =>
+    publishAll((seq) => {
+      const id = randomUUID();
+      if (!withHeaders) return js.publish(Sample.subject, JSON.stringify(payload(seq)), { msgID: id });
+      const h = headers();
+      h.set('ce-specversion', '1.0');
+      h.set('ce-id', id);
+      h.set('ce-source', '/bench');
+      h.set('ce-type', Sample.type);
+      h.set('ce-time', new Date().toISOString());
+      h.set('content-type', 'application/json');
+      return js.publish(Sample.subject, JSON.stringify(payload(seq)), { msgID: id, headers: h });
+    }),
+  );
   await jsm.consumers.add(stream.name, {
     durable_name: 'bench',
     filter_subject: Sample.subject,
@@ -155,17 +184,20 @@ async function runRaw() {
     max_ack_pending: concurrency * 4,
   });
   const consumer = await js.consumers.get(stream.name, 'bench');
-  const started = performance.now();
-  const messages = await consumer.consume({ max_messages: concurrency * 2 });
-  let consumed = 0;
-  for await (const msg of messages) {
-    msg.json<unknown>();
-    msg.ack();
-    consumed += 1;
-    if (consumed === count) break;
-  }
-  const consumeRate = count / ((performance.now() - started) / 1000);
-  await messages.close();
+  const consumeRate = await phase('consume', async () => {
+    const started = performance.now();
+    const messages = await consumer.consume({ max_messages: concurrency * 2 });
+    let consumed = 0;
+    for await (const msg of messages) {
+      msg.json<unknown>();
+      msg.ack();
+      consumed += 1;
+      if (consumed === count) break;
+    }
+    const rate = count / ((performance.now() - started) / 1000);
+    await messages.close();
+    return rate;
+  });
   await nc.drain();
   return { publish, consumeRate };
 }

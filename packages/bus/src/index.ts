@@ -4,6 +4,7 @@ export type { FailureKind } from './consume/classify.js';
 export { classifyFailure, isPermanent, isTransient } from './consume/classify.js';
 export type { Decoded, RawMessage } from './consume/decode.js';
 export { decode } from './consume/decode.js';
+export type { HeaderFields } from './consume/header-fields.js';
 export type { AttemptHistory, Decision, Outcome, PoisonReason, SettlePolicy } from './consume/settle.js';
 export { DEFAULT_SETTLE_POLICY, settle } from './consume/settle.js';
 export type {

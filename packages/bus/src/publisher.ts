@@ -27,7 +27,7 @@ import {
   PublishTimeoutError,
 } from './errors.js';
 import { ATTR, attributeCache, type Instruments, MESSAGING_SYSTEM, memo } from './instruments.js';
-import { cloudEventHeaders, headerSetter, MSG_ID } from './wire.js';
+import { cloudEventHeaders, headerSetter, MSG_ID, setHeader } from './wire.js';
 
 export interface PublishOptions {
   /** Event id: `ce-id` and `Nats-Msg-Id` (JetStream drops a second message with the same id). Default: a new UUID. */
@@ -159,7 +159,7 @@ export class Publisher {
       },
       options.headers,
     );
-    headers.set(MSG_ID, id);
+    setHeader(headers, MSG_ID, id);
     // Without a valid span (no tracing configured) only what the parent carries is propagated.
     const carrierContext = isSpanContextValid(span.spanContext()) ? trace.setSpan(parent, span) : parent;
     propagation.inject(carrierContext, headers, headerSetter);

@@ -14,6 +14,7 @@ import { classifyFailure } from './consume/classify.js';
 import { DeadLetterPublisher, type Failure } from './consume/dead-letter.js';
 import { decode } from './consume/decode.js';
 import { Delivery, type MessageContext, safeHeaders } from './consume/delivery.js';
+import { type HeaderFields, headerFields } from './consume/header-fields.js';
 import { PullLoop } from './consume/pull-loop.js';
 import {
   type AttemptHistory,
@@ -98,6 +99,8 @@ interface Memory extends AttemptHistory {
 }
 
 const MAX_REMEMBERED = 10_000;
+
+const ACK: Decision = Object.freeze({ action: 'ack' });
 
 /**
  * One durable pull consumer delivering one event type to one handler: the wiring of the
@@ -228,18 +231,21 @@ export class Subscription<E extends EventContract = EventContract> {
   private async process(msg: JsMsg): Promise<void> {
     const deadline = this.options.ackDeadlineMs;
     const abort = deadline ? new AbortController() : undefined;
-    const delivery = new Delivery(msg, this.log, abort?.signal);
+    // The header block is scanned once, here; trace, decode and the handler's context read it.
+    const fields = headerFields(msg);
+    const delivery = new Delivery(msg, fields, this.log, abort?.signal);
     const traced = startProcessTrace(
       this.deps.instruments,
       this.spanName,
       this.attributes,
       msg,
-      () => delivery.eventId,
+      fields,
+      delivery,
     );
     let errorType: string | undefined;
     try {
       await traced.run(async () => {
-        const outcome = await this.attempt(msg, delivery, abort);
+        const outcome = await this.attempt(msg, fields, delivery, abort);
         if (outcome.kind !== 'ok') {
           errorType =
             outcome.kind === 'poison'
@@ -249,14 +255,12 @@ export class Subscription<E extends EventContract = EventContract> {
                 : 'Error';
           traced.fail(('error' in outcome && outcome.error) || new Error(outcome.message), errorType);
         }
-        const remembered = this.memory.get(msg.seq);
-        const decision = settle(
-          outcome,
-          msg.info.deliveryCount,
-          this.policy,
-          remembered ?? { transientFailures: 0 },
-          performance.now(),
-        );
+        // A success is acked whatever the history: the delivery info (parsed from the reply
+        // subject) and the memory are read only for a failure.
+        const decision =
+          outcome.kind === 'ok'
+            ? ACK
+            : settle(outcome, msg.info.deliveryCount, this.policy, this.recalled(msg.seq), performance.now());
         const settled = this.apply(msg, outcome, decision, delivery, traced.span);
         if (settled) await settled;
       });
@@ -266,13 +270,19 @@ export class Subscription<E extends EventContract = EventContract> {
   }
 
   /** Decode, then the handler (bounded by `ackDeadlineMs`): the outcome, never a throw. */
-  private async attempt(msg: JsMsg, delivery: Delivery, abort?: AbortController): Promise<Outcome> {
-    const decoded = decode(this.event, msg, this.read);
+  private async attempt(
+    msg: JsMsg,
+    fields: HeaderFields,
+    delivery: Delivery,
+    abort?: AbortController,
+  ): Promise<Outcome> {
+    const decoded = decode(this.event, msg, this.read, fields);
     if (!decoded.ok) return { kind: 'poison', reason: decoded.reason, message: decoded.message };
-    this.loop?.hold(msg);
     let timer: NodeJS.Timeout | undefined;
     try {
       const handled = this.handler(decoded.data, delivery);
+      // Only a handler still running when it returns can need keeping alive.
+      if (handled instanceof Promise) this.loop?.hold(msg);
       if (abort && this.options.ackDeadlineMs && handled instanceof Promise) {
         const deadlineMs = this.options.ackDeadlineMs;
         const late = new Promise<never>((_, reject) => {
@@ -295,6 +305,11 @@ export class Subscription<E extends EventContract = EventContract> {
       clearTimeout(timer);
       this.loop?.release(msg);
     }
+  }
+
+  /** What this process remembers of the message's earlier deliveries (nothing, mostly). */
+  private recalled(seq: number): AttemptHistory {
+    return (this.memory.size > 0 ? this.memory.get(seq) : undefined) ?? { transientFailures: 0 };
   }
 
   private remember(seq: number): Memory {
@@ -320,7 +335,7 @@ export class Subscription<E extends EventContract = EventContract> {
   ): Promise<void> | undefined {
     switch (decision.action) {
       case 'ack':
-        this.memory.delete(msg.seq);
+        if (this.memory.size > 0) this.memory.delete(msg.seq);
         this.acks.ack(msg);
         this.deps.instruments.consumed.add(1, this.attributes);
         return;
@@ -339,7 +354,7 @@ export class Subscription<E extends EventContract = EventContract> {
           },
           decision.transient ? 'transient failure; will retry' : 'handler failed; will retry',
         );
-        settleSafely(this.log, 'nak', msg.seq, () => msg.nak(decision.delayMs));
+        settleSafely(this.log, 'nak', msg, () => msg.nak(decision.delayMs));
         return;
       }
       case 'dead-letter':
@@ -377,11 +392,11 @@ export class Subscription<E extends EventContract = EventContract> {
           { reason, retryInMs: delay, attempt: entry.deadLetterFailures },
           'dead letter not stored; message kept for redelivery',
         );
-        settleSafely(this.log, 'nak', msg.seq, () => msg.nak(delay));
+        settleSafely(this.log, 'nak', msg, () => msg.nak(delay));
         return;
       }
       this.memory.delete(msg.seq);
-      settleSafely(this.log, 'term', msg.seq, () =>
+      settleSafely(this.log, 'term', msg, () =>
         msg.term(headerValue(`dead letter failed; ${reason}: ${message}`, 256)),
       );
       this.deps.instruments.deadLetterFailures.add(1, attributes);
@@ -398,7 +413,7 @@ export class Subscription<E extends EventContract = EventContract> {
       return;
     }
     this.memory.delete(msg.seq);
-    settleSafely(this.log, 'term', msg.seq, () => msg.term(headerValue(`${reason}: ${message}`, 256)));
+    settleSafely(this.log, 'term', msg, () => msg.term(headerValue(`${reason}: ${message}`, 256)));
     span.addEvent('dead-lettered', { 'dlq.reason': reason });
     this.deps.instruments.deadLetters.add(1, attributes);
     logger.error({ reason, error: message, dlqSubject: `dlq.${msg.subject}` }, 'message dead-lettered');

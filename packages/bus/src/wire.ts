@@ -1,4 +1,9 @@
-import { type MsgHdrs, headers as natsHeaders } from '@nats-io/nats-core';
+import {
+  canonicalMIMEHeaderKey,
+  type MsgHdrs,
+  MsgHdrsImpl,
+  headers as natsHeaders,
+} from '@nats-io/nats-core';
 import type { TextMapGetter, TextMapSetter } from '@opentelemetry/api';
 
 /** CloudEvents 1.0 binary content mode over NATS: event attributes travel as `ce-*` headers. */
@@ -68,16 +73,54 @@ export interface CloudEventAttributes {
   dataschema?: string;
 }
 
+/** Header names already checked (the SDK's own and the few a service adds): checked once, not per message. */
+const checkedNames = new Set<string>();
+const MAX_CHECKED_NAMES = 1024;
+
+/** A header name nats.js accepts (printable ASCII, no colon); throws nats.js's `InvalidArgumentError` otherwise. */
+function checkedName(name: string): string {
+  if (!checkedNames.has(name)) {
+    canonicalMIMEHeaderKey(name);
+    if (checkedNames.size < MAX_CHECKED_NAMES) checkedNames.add(name);
+  }
+  return name;
+}
+
+/** Values that repeat on every message of a kind (type, dataschema, source), checked once each. */
+const checkedValues = new Map<string, string>();
+
+/** `MsgHdrsImpl.validHeaderValue` (CR/LF refused, trimmed), remembered for a value that repeats. */
+function repeatedValue(value: string): string {
+  let checked = checkedValues.get(value);
+  if (checked === undefined) {
+    checked = MsgHdrsImpl.validHeaderValue(value);
+    if (checkedValues.size < MAX_CHECKED_NAMES) checkedValues.set(value, checked);
+  }
+  return checked;
+}
+
+/**
+ * Sets one header as `MsgHdrs.set` does (exact name, the value checked for CR/LF and trimmed by
+ * nats.js's own rule), without its search over the fields already set. Headers nats.js did not
+ * make are set through their own `set`.
+ */
+export function setHeader(h: MsgHdrs, name: string, value: string): void {
+  if (h instanceof MsgHdrsImpl) h.headers.set(checkedName(name), [MsgHdrsImpl.validHeaderValue(value)]);
+  else h.set(name, value);
+}
+
+/** The CloudEvents headers of one message (and `extra`, which may replace them). Throws on a name or value nats.js refuses. */
 export function cloudEventHeaders(attributes: CloudEventAttributes, extra?: Record<string, string>): MsgHdrs {
-  const h = natsHeaders();
-  h.set(CE.specversion, '1.0');
-  h.set(CE.id, attributes.id);
-  h.set(CE.source, attributes.source);
-  h.set(CE.type, attributes.type);
-  h.set(CE.time, attributes.time);
-  if (attributes.dataschema) h.set(CE.dataschema, attributes.dataschema);
-  h.set(CONTENT_TYPE, 'application/json');
-  if (extra) for (const [k, v] of Object.entries(extra)) h.set(k, v);
+  const h = new MsgHdrsImpl();
+  const fields = h.headers;
+  fields.set(CE.specversion, ['1.0']);
+  fields.set(CE.id, [MsgHdrsImpl.validHeaderValue(attributes.id)]);
+  fields.set(CE.source, [repeatedValue(attributes.source)]);
+  fields.set(CE.type, [repeatedValue(attributes.type)]);
+  fields.set(CE.time, [MsgHdrsImpl.validHeaderValue(attributes.time)]);
+  if (attributes.dataschema) fields.set(CE.dataschema, [repeatedValue(attributes.dataschema)]);
+  fields.set(CONTENT_TYPE, ['application/json']);
+  if (extra) for (const [k, v] of Object.entries(extra)) setHeader(h, k, v);
   return h;
 }
 
@@ -98,16 +141,7 @@ export function copyHeaders(h: MsgHdrs | undefined): MsgHdrs {
 
 /** OpenTelemetry propagation over NATS headers (traceparent, tracestate, baggage). */
 export const headerSetter: TextMapSetter<MsgHdrs> = {
-  set: (carrier, key, value) => carrier.set(key, value),
-};
-
-/** Reads trace headers straight from a message, so they are decoded only when a propagator asks. */
-export const messageGetter: TextMapGetter<{ headers?: MsgHdrs }> = {
-  keys: (carrier) => carrier.headers?.keys() ?? [],
-  get: (carrier, key) => {
-    const headers = carrier.headers;
-    return headers?.has(key) ? headers.get(key) : undefined;
-  },
+  set: setHeader,
 };
 
 export const recordGetter: TextMapGetter<Record<string, string>> = {

@@ -3,6 +3,7 @@ import { MsgHdrsImpl } from '@nats-io/nats-core/internal';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { headerBlockDecodes } from '../src/consume/decode.js';
+import { headerFields, scanHeaderBlock } from '../src/consume/header-fields.js';
 import { decode, defineEvent } from '../src/index.js';
 
 const Thing = defineEvent({
@@ -72,7 +73,20 @@ describe('decode', () => {
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
       return seed / 2 ** 31;
     };
-    const alphabet = [...'ab-Z09:', ' ', ':', '\r\n', '\r\n', '\r', '\n', '\t', '\u00e9', '\u0000', '\u007f'];
+    const alphabet = [
+      ...'ab-Z09:',
+      ' ',
+      ':',
+      '\r\n',
+      '\r\n',
+      '\r',
+      '\n',
+      '\t',
+      '\u00e9',
+      '\u00a0',
+      '\u0000',
+      '\u007f',
+    ];
     const natsDecodes = (block: Uint8Array) => {
       try {
         MsgHdrsImpl.decode(block);
@@ -91,11 +105,34 @@ describe('decode', () => {
       const expected = natsDecodes(block);
       if (!expected) invalid += 1;
       expect([text, headerBlockDecodes(block)]).toEqual([text, expected]);
+      if (!expected) continue;
+      // Every field reads as nats.js reads it: names in order, first value, trimmed.
+      const decoded = MsgHdrsImpl.decode(block);
+      const fields = scanHeaderBlock(block);
+      expect([text, fields.keys()]).toEqual([text, decoded.keys()]);
+      for (const key of decoded.keys())
+        expect([text, key, fields.get(key)]).toEqual([text, key, decoded.get(key)]);
+      expect(fields.get('absent')).toBeUndefined();
     }
     expect(invalid).toBeGreaterThan(500);
     const h = headers();
     h.set('ce-id', 'x');
     h.set('traceparent', `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`);
     expect(headerBlockDecodes(new TextEncoder().encode(h.toString()))).toBe(true);
+  });
+
+  it('reads header fields from a message built in memory, and none from a block that throws', () => {
+    const h = headers();
+    h.set('ce-id', 'x');
+    h.append('ce-id', 'y');
+    expect(headerFields({ headers: h }).get('ce-id')).toBe('x');
+    expect(headerFields({ headers: h }).keys()).toEqual(['ce-id']);
+    expect(headerFields({}).valid).toBe(true);
+    const broken = headerFields({
+      get headers(): never {
+        throw new Error('bad block');
+      },
+    });
+    expect([broken.valid, broken.get('ce-id'), broken.keys()]).toEqual([false, undefined, []]);
   });
 });

@@ -1,6 +1,46 @@
 import { headers } from '@nats-io/nats-core';
 import { describe, expect, it } from 'vitest';
 import { headerValue, isReservedHeader } from '../src/index.js';
+import { cloudEventHeaders, setHeader } from '../src/wire.js';
+
+describe('cloudEventHeaders', () => {
+  const attributes = {
+    id: 'e-1',
+    source: '/svc',
+    type: 'things.happened.v1',
+    time: '2026-12-01T00:00:00.000Z',
+    dataschema: 'urn:demo:schema:things.happened:v1',
+  };
+
+  it('builds the block that MsgHdrs.set builds, extra headers replacing the same names', () => {
+    const expected = headers();
+    for (const [k, v] of [
+      ['ce-specversion', '1.0'],
+      ['ce-id', 'e-1'],
+      ['ce-source', '/svc'],
+      ['ce-type', 'things.happened.v1'],
+      ['ce-time', '2026-12-01T00:00:00.000Z'],
+      ['ce-dataschema', 'urn:demo:schema:things.happened:v1'],
+      ['content-type', 'application/json'],
+      ['x-tenant', 'acme'],
+      ['ce-source', '/other'],
+    ] as const) {
+      expected.set(k, v);
+    }
+    const built = cloudEventHeaders(attributes, { 'x-tenant': ' acme ', 'ce-source': '/other' });
+    setHeader(built, 'traceparent', `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`);
+    expected.set('traceparent', `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`);
+    const fields = (h: typeof built) => Object.fromEntries(h.keys().map((k) => [k, h.values(k)]));
+    expect(fields(built)).toEqual(fields(expected));
+  });
+
+  it('refuses what nats.js refuses: CR or LF in a value, a name that is not printable ASCII', () => {
+    expect(() => cloudEventHeaders({ ...attributes, id: 'a\r\nNats-Rollup: all' })).toThrow(/\\r or \\n/);
+    expect(() => cloudEventHeaders(attributes, { 'x\u0000y': 'v' })).toThrow(/not a valid character/);
+    expect(() => cloudEventHeaders(attributes, { 'x:y': 'v' })).toThrow(/not a valid character/);
+    expect(() => setHeader(cloudEventHeaders(attributes), 'tracestate', 'a\nb')).toThrow(/\\r or \\n/);
+  });
+});
 
 describe('headerValue', () => {
   it('escapes CR, LF, NUL and other control characters, so nats.js accepts the value', () => {

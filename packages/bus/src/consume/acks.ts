@@ -20,19 +20,38 @@ export class AckBatcher {
     if (this.flushing) clearImmediate(this.flushing);
     this.flushing = undefined;
     for (const msg of this.acks.splice(0)) {
-      settleSafely(this.log, 'ack', msg.seq, () => msg.ack());
+      try {
+        msg.ack();
+      } catch (error) {
+        unsettled(this.log, 'ack', msg, error);
+      }
     }
   }
 }
 
 /** Runs one of ack/nak/term/working; a failure (closed connection) is logged, never thrown. */
-export function settleSafely(log: BusLogger, operation: string, seq: number, fn: () => void): void {
+export function settleSafely(
+  log: BusLogger,
+  operation: string,
+  msg: { readonly seq: number },
+  fn: () => void,
+): void {
   try {
     fn();
   } catch (error) {
-    log.warn(
-      { err: error, operation, streamSequence: seq },
-      'could not settle message; the server will redeliver it',
-    );
+    unsettled(log, operation, msg, error);
   }
+}
+
+function unsettled(log: BusLogger, operation: string, msg: { readonly seq: number }, error: unknown): void {
+  let streamSequence: number | undefined;
+  try {
+    streamSequence = msg.seq;
+  } catch {
+    // A reply subject that is not JetStream's: log without the sequence.
+  }
+  log.warn(
+    { err: error, operation, streamSequence },
+    'could not settle message; the server will redeliver it',
+  );
 }

@@ -4,6 +4,7 @@ import type { FieldIssue } from '../errors.js';
 import { fieldIssues } from '../publisher.js';
 import type { VersionRead } from '../versioning.js';
 import { CE } from '../wire.js';
+import { type HeaderFields, headerFields, scanHeaderBlock } from './header-fields.js';
 import type { PoisonReason } from './settle.js';
 
 /**
@@ -33,77 +34,22 @@ function describe(error: unknown): string {
 
 /**
  * Whether a raw NATS header block would decode in nats.js (which decodes it lazily and throws):
- * every field name printable ASCII (33–126), no lone CR or LF inside a field. Scans the bytes,
- * allocates nothing, so the happy path never pays for decoding headers nobody reads.
+ * every field name printable ASCII (33–126), no lone CR or LF inside a field. Scans the bytes
+ * once, so the happy path never pays for decoding headers nobody reads.
  */
 export function headerBlockDecodes(block: Uint8Array): boolean {
-  const n = block.length;
-  let start = lineEnd(block, 0) + 2; // the status line ("NATS/1.0 …") is not validated
-  while (start < n) {
-    const end = Math.min(lineEnd(block, start), n);
-    if (!fieldDecodes(block, start, end)) return false;
-    start = end + 2;
-  }
-  return true;
+  return scanHeaderBlock(block).valid;
 }
 
-/** Index of the next CRLF at or after `from` (or the length). */
-function lineEnd(block: Uint8Array, from: number): number {
-  for (let i = from; i + 1 < block.length; i++) if (block[i] === 13 && block[i + 1] === 10) return i;
-  return block.length;
-}
-
-const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
-
-/** One `name: value` line as nats.js reads it: no colon → ignored; else name 33–126, trimmed value without CR/LF. */
-function fieldDecodes(block: Uint8Array, start: number, end: number): boolean {
-  let colon = -1;
-  for (let i = start; i < end; i++) {
-    if (block[i] === 58) {
-      colon = i;
-      break;
-    }
-  }
-  if (colon === -1) return true;
-  for (let i = start; i < colon; i++) {
-    const c = block[i] as number;
-    if (c < 33 || c > 126) return false;
-  }
-  let from = colon + 1;
-  let to = end;
-  while (from < to && isSpace(block[from] as number)) from++;
-  while (to > from && isSpace(block[to - 1] as number)) to--;
-  for (let i = from; i < to; i++) if (block[i] === 13 || block[i] === 10) return false;
-  return true;
-}
-
-interface RawNatsMessage {
-  msg?: { _rdata?: unknown; _msg?: { hdr?: unknown } };
-}
+const HEADERS_INVALID: Decoded<never> = Object.freeze({
+  ok: false,
+  reason: 'headers_invalid',
+  message: 'header block does not decode (a field name that is not printable ASCII, or a lone CR/LF)',
+});
 
 /** Whether the message's header block decodes, without decoding it (falls back to decoding). */
-export function checkHeaders(message: RawMessage): Decoded<undefined> {
-  const raw = (message as RawNatsMessage).msg;
-  const hdr = raw?._msg?.hdr;
-  const data = raw?._rdata;
-  let ok: boolean;
-  if (typeof hdr === 'number' && data instanceof Uint8Array) {
-    ok = hdr <= 0 || headerBlockDecodes(data.subarray(0, hdr));
-  } else {
-    try {
-      void message.headers;
-      ok = true;
-    } catch {
-      ok = false;
-    }
-  }
-  return ok
-    ? { ok: true, data: undefined }
-    : {
-        ok: false,
-        reason: 'headers_invalid',
-        message: 'header block does not decode (a field name that is not printable ASCII, or a lone CR/LF)',
-      };
+export function checkHeaders(message: RawMessage, fields = headerFields(message)): Decoded<undefined> {
+  return fields.valid ? { ok: true, data: undefined } : HEADERS_INVALID;
 }
 
 export function parseJson(bytes: Uint8Array): Decoded<unknown> {
@@ -135,19 +81,20 @@ export function validate<E extends EventContract>(event: E, raw: unknown): Decod
 /**
  * Headers that decode, a UTF-8 JSON body, and data that satisfies the event's schema; with a
  * version reader (`versionReader`), the body is read by the version its `ce-type` names and
- * upcast to the event's version, or is poison as `unsupported_version`.
+ * upcast to the event's version, or is poison as `unsupported_version`. `fields`: the message's
+ * header fields when the caller already read them (the header block is then scanned once).
  */
 export function decode<E extends EventContract>(
   event: E,
   message: RawMessage,
   read?: VersionRead<EventData<E>>,
+  fields: HeaderFields = headerFields(message),
 ): Decoded<EventData<E>> {
-  const headers = checkHeaders(message);
-  if (!headers.ok) return headers;
+  if (!fields.valid) return HEADERS_INVALID;
   const json = parseJson(message.data);
   if (!json.ok) return json;
   if (!read) return validate(event, json.data);
-  const type = message.headers?.has(CE.type) ? message.headers.get(CE.type) : undefined;
+  const type = fields.get(CE.type);
   const resolved = read(type, json.data);
   if (resolved.ok) return { ok: true, data: resolved.data };
   return {

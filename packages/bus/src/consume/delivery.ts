@@ -1,7 +1,8 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/nats-core';
 import type { BusLogger } from '../logger.js';
-import { CE, headerRecord } from '../wire.js';
+import { CE } from '../wire.js';
+import type { HeaderFields } from './header-fields.js';
 
 /** What a handler learns about the message besides its typed data. */
 export interface MessageContext {
@@ -54,6 +55,7 @@ export class Delivery implements MessageContext {
 
   constructor(
     private readonly msg: JsMsg,
+    private readonly fields: HeaderFields,
     private readonly baseLogger: BusLogger,
     readonly signal: AbortSignal = never,
   ) {}
@@ -64,8 +66,7 @@ export class Delivery implements MessageContext {
 
   get eventId(): string {
     if (this.cachedEventId === undefined) {
-      const headers = safeHeaders(this.msg);
-      const id = headers?.has(CE.id) ? headers.get(CE.id) : '';
+      const id = this.fields.get(CE.id);
       this.cachedEventId = id && id.length <= MAX_EVENT_ID ? id : `${this.msg.info.stream}:${this.msg.seq}`;
     }
     return this.cachedEventId;
@@ -85,16 +86,18 @@ export class Delivery implements MessageContext {
 
   get time(): Date {
     if (!this.cachedTime) {
-      const headers = safeHeaders(this.msg);
       this.cachedTime =
-        plausibleTime(headers?.has(CE.time) ? headers.get(CE.time) : undefined) ??
-        new Date(this.msg.info.timestampNanos / 1_000_000);
+        plausibleTime(this.fields.get(CE.time)) ?? new Date(this.msg.info.timestampNanos / 1_000_000);
     }
     return this.cachedTime;
   }
 
   get headers(): Readonly<Record<string, string>> {
-    this.cachedHeaders ??= headerRecord(safeHeaders(this.msg));
+    if (!this.cachedHeaders) {
+      const record: Record<string, string> = {};
+      for (const key of this.fields.keys()) record[key] = this.fields.get(key) ?? '';
+      this.cachedHeaders = record;
+    }
     return this.cachedHeaders;
   }
 

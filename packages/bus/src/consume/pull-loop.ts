@@ -46,7 +46,7 @@ export class PullLoop {
     this.keepAlive = setInterval(() => {
       const now = performance.now();
       for (const [msg, started] of this.working) {
-        if (now - started >= every) settleSafely(this.log, 'working', msg.seq, () => msg.working());
+        if (now - started >= every) settleSafely(this.log, 'working', msg, () => msg.working());
       }
     }, every);
     this.keepAlive.unref();
@@ -66,13 +66,13 @@ export class PullLoop {
     for await (const msg of this.messages) {
       if (this.stopping) {
         // Pulled but not started: hand it back for immediate redelivery.
-        settleSafely(this.log, 'nak', msg.seq, () => msg.nak());
+        settleSafely(this.log, 'nak', msg, () => msg.nak());
         continue;
       }
       await this.slots.acquire();
       if (this.stopping) {
         this.slots.release();
-        settleSafely(this.log, 'nak', msg.seq, () => msg.nak());
+        settleSafely(this.log, 'nak', msg, () => msg.nak());
         continue;
       }
       // One promise a message: both ends release the slot; a failure is logged, never unhandled.

@@ -9,70 +9,89 @@ import {
   type Span,
   SpanKind,
   SpanStatusCode,
+  type TextMapGetter,
   trace,
 } from '@opentelemetry/api';
 import { ATTR, type Instruments } from '../instruments.js';
-import { messageGetter } from '../wire.js';
+import type { HeaderFields } from './header-fields.js';
 
-/**
- * The process span and metrics of one delivery. The message is the carrier: its headers are
- * decoded only if a propagator reads them; a header block that does not decode, or a malformed
- * `traceparent`, starts a new trace instead of failing.
- */
-export interface ProcessTrace {
-  span: Span;
-  /** Runs `fn` with the span active (so the handler's logs and client spans join the trace). */
-  run<T>(fn: () => Promise<T>): Promise<T>;
-  fail(error: unknown, errorType: string): void;
-  end(errorType?: string): void;
-}
+/** Trace headers read straight from the message's header fields (decoded only if a propagator asks). */
+export const fieldsGetter: TextMapGetter<HeaderFields> = {
+  keys: (carrier) => carrier.keys(),
+  get: (carrier, key) => carrier.get(key),
+};
 
-export function parentContext(msg: JsMsg): Context {
+/** The context a message's trace headers carry; a malformed `traceparent` or header block starts a new trace. */
+export function parentContext(fields: HeaderFields): Context {
   try {
-    // The message itself is the carrier: headers are decoded only if a propagator reads them
-    // (and one that does not decode starts a new trace).
-    return propagation.extract(ROOT_CONTEXT, msg, messageGetter);
+    return propagation.extract(ROOT_CONTEXT, fields, fieldsGetter);
   } catch {
     return ROOT_CONTEXT;
   }
 }
 
+/**
+ * The process span and metrics of one delivery: one object a message, no closures, and nothing
+ * computed for a span that does not record.
+ */
+export class ProcessTrace {
+  readonly span: Span;
+  private readonly started = performance.now();
+  /** The span's context, when it is valid (else there is nothing to carry into the handler). */
+  private readonly active?: Context;
+
+  constructor(
+    private readonly instruments: Instruments,
+    spanName: string,
+    private readonly attributes: Attributes,
+    msg: JsMsg,
+    fields: HeaderFields,
+    message: { readonly eventId: string },
+  ) {
+    const parent = parentContext(fields);
+    const span = instruments.tracer.startSpan(spanName, { kind: SpanKind.CONSUMER, attributes }, parent);
+    if (span.isRecording()) {
+      span.setAttributes({
+        [ATTR.messageId]: message.eventId,
+        [ATTR.deliveryCount]: msg.info.deliveryCount,
+        [ATTR.streamName]: msg.info.stream,
+        [ATTR.streamSequence]: msg.seq,
+        [ATTR.bodySize]: msg.data.length,
+      });
+    }
+    this.span = span;
+    if (isSpanContextValid(span.spanContext())) this.active = trace.setSpan(parent, span);
+  }
+
+  /** Runs `fn` with the span active (so the handler's logs and client spans join the trace). */
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    return this.active ? context.with(this.active, fn) : fn();
+  }
+
+  fail(error: unknown, errorType: string): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    this.span.recordException(err);
+    this.span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+    this.span.setAttribute(ATTR.errorType, errorType);
+  }
+
+  end(errorType?: string): void {
+    this.instruments.processDuration.record(
+      (performance.now() - this.started) / 1000,
+      errorType ? { ...this.attributes, [ATTR.errorType]: errorType } : this.attributes,
+    );
+    this.span.end();
+  }
+}
+
+/** Starts the process span of a delivery (see `ProcessTrace`). */
 export function startProcessTrace(
   instruments: Instruments,
   spanName: string,
   attributes: Attributes,
   msg: JsMsg,
-  eventId: () => string,
+  fields: HeaderFields,
+  message: { readonly eventId: string },
 ): ProcessTrace {
-  const parent = parentContext(msg);
-  const span = instruments.tracer.startSpan(spanName, { kind: SpanKind.CONSUMER, attributes }, parent);
-  if (span.isRecording()) {
-    span.setAttributes({
-      [ATTR.messageId]: eventId(),
-      [ATTR.deliveryCount]: msg.info.deliveryCount,
-      [ATTR.streamName]: msg.info.stream,
-      [ATTR.streamSequence]: msg.seq,
-      [ATTR.bodySize]: msg.data.length,
-    });
-  }
-  const started = performance.now();
-  // Without a valid span (no tracing configured) there is no context to carry into the handler.
-  const active = isSpanContextValid(span.spanContext()) ? trace.setSpan(parent, span) : undefined;
-  return {
-    span,
-    run: (fn) => (active ? context.with(active, fn) : fn()),
-    fail(error, errorType) {
-      const err = error instanceof Error ? error : new Error(String(error));
-      span.recordException(err);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
-      span.setAttribute(ATTR.errorType, errorType);
-    },
-    end(errorType) {
-      instruments.processDuration.record(
-        (performance.now() - started) / 1000,
-        errorType ? { ...attributes, [ATTR.errorType]: errorType } : attributes,
-      );
-      span.end();
-    },
-  };
+  return new ProcessTrace(instruments, spanName, attributes, msg, fields, message);
 }
