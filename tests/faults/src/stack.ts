@@ -14,6 +14,7 @@ import {
   startNats,
   startNatsCluster,
   startPostgres,
+  stopFerretDb,
   stopProcess,
   waitUntil,
 } from '@demo/infra';
@@ -104,8 +105,8 @@ export class FaultStack {
         startPostgres({ dir: join(options.dir, 'postgres'), port: postgresPort }),
         startFerretDb({ dir: join(options.dir, 'ferretdb'), port: mongoPort }),
       ]);
-      for (const server of [postgres, mongo])
-        if (server.status === 'fulfilled') started.push(() => stopProcess(server.value.pid));
+      if (postgres.status === 'fulfilled') started.push(() => stopProcess(postgres.value.pid));
+      if (mongo.status === 'fulfilled') started.push(() => stopFerretDb(mongo.value));
       if (postgres.status === 'rejected') throw postgres.reason;
       if (mongo.status === 'rejected') throw mongo.reason;
       await createDatabases(postgres.value.url, ['users', 'inventory']);
@@ -206,7 +207,7 @@ export class FaultStack {
     await Promise.all([
       this.nats && stopProcess(this.nats.pid),
       this.postgres && stopProcess(this.postgres.pid),
-      this.mongo && stopProcess(this.mongo.pid),
+      this.mongo && stopFerretDb(this.mongo),
     ]);
   }
 }
