@@ -1,7 +1,6 @@
 import type { InventoryStockChangedData } from '@demo/contracts';
-import type { Collection, Db, Filter } from 'mongodb';
+import { type Collection, type Db, type Document, type Filter, MongoServerError } from 'mongodb';
 import { isLowStock } from '../domain/stock.js';
-import { isDuplicateKey } from './mongo.js';
 
 /** The read model of one SKU: its levels after the last applied change, and that change's stream sequence. */
 interface StockLevelDocument {
@@ -62,18 +61,20 @@ interface QueuedChange {
 
 const DUPLICATE_KEY = 11000;
 
-/** The per-statement failures of a bulk write (`index` into what was sent), or none. */
-function writeErrorsOf(error: unknown): Array<{ index: number; code: number | undefined }> {
-  const raw = (error as { writeErrors?: unknown } | null)?.writeErrors;
-  const list = Array.isArray(raw) ? raw : raw ? [raw] : [];
-  return list.map((e: { index?: number; code?: number }) => ({ index: e.index ?? -1, code: e.code }));
+/** The per-statement failures a write command answered (`index` into what was sent), or none. */
+function writeErrorsOf(reply: Document): Array<{ index: number; code: number | undefined; errmsg: string }> {
+  const list = Array.isArray(reply.writeErrors) ? (reply.writeErrors as unknown[]) : [];
+  return list.map((e) => {
+    const { index, code, errmsg } = e as { index?: number; code?: number; errmsg?: string };
+    return { index: index ?? -1, code, errmsg: errmsg ?? 'write error' };
+  });
 }
 
-/** True when every failure of a write is a duplicate key (what it would write is there already). */
-function onlyDuplicateKeys(error: unknown): boolean {
-  if (isDuplicateKey(error)) return true;
-  const failed = writeErrorsOf(error);
-  return failed.length > 0 && failed.every((e) => e.code === DUPLICATE_KEY);
+/** Throws unless every failure is a duplicate key (what it would write is there already). */
+function failUnlessDuplicates(collection: string, failed: ReturnType<typeof writeErrorsOf>): void {
+  const other = failed.find((e) => e.code !== DUPLICATE_KEY);
+  if (other !== undefined)
+    throw new MongoServerError({ message: `${collection}: ${other.errmsg}`, code: other.code ?? 0 });
 }
 
 export const STOCK_LEVELS = 'stock_levels';
@@ -107,7 +108,7 @@ export class StockLevelRepository {
    * Records the movement (once per event id) and moves the SKU's levels forward, unless a change
    * from later in the stream was applied already. Returns whether the levels moved. Changes that
    * arrive while a write is under way are written together in the next one: their movements in
-   * one `insertMany`, and of each SKU only the newest change, all SKUs in one `bulkWrite` (an
+   * one `insert` command, and of each SKU only the newest change, all SKUs in one `update` (an
    * older change of the same batch is stale as if it had arrived after the newer one).
    */
   apply(change: InventoryStockChangedData, meta: ChangeMeta): Promise<boolean> {
@@ -137,24 +138,27 @@ export class StockLevelRepository {
 
   /** Writes a batch of changes; answers, for each, whether it moved its SKU's levels. */
   private async write(batch: readonly QueuedChange[]): Promise<boolean[]> {
-    try {
-      await this.movements.insertMany(
-        batch.map(({ change, meta }) => ({
-          _id: meta.eventId,
-          sku: change.sku,
-          change: change.change,
-          cause: change.cause,
-          available: change.available,
-          reserved: change.reserved,
-          ...(change.orderId === undefined ? {} : { orderId: change.orderId }),
-          at: meta.time,
-          seq: meta.streamSequence,
-        })),
-        { ordered: false },
-      );
-    } catch (error) {
-      if (!onlyDuplicateKeys(error)) throw error;
-    }
+    // Raw commands, not insertMany/bulkWrite: the driver's bulk API wraps a connection failure in
+    // a MongoBulkWriteError that the consumer's failure classification reads as an ordinary
+    // failure (a MongoDB restart would dead-letter stock changes); a command lets the driver's
+    // own transient error through, and answers write errors in its reply.
+    const inserted = await this.movements.db.command({
+      insert: STOCK_MOVEMENTS,
+      ordered: false,
+      documents: batch.map(({ change, meta }) => ({
+        _id: meta.eventId,
+        sku: change.sku,
+        change: change.change,
+        cause: change.cause,
+        available: change.available,
+        reserved: change.reserved,
+        ...(change.orderId === undefined ? {} : { orderId: change.orderId }),
+        at: meta.time,
+        seq: meta.streamSequence,
+      })),
+    });
+    // A movement already recorded (a redelivery) counts as written.
+    failUnlessDuplicates(STOCK_MOVEMENTS, writeErrorsOf(inserted));
     const newest = new Map<string, number>();
     batch.forEach(({ change, meta }, i) => {
       const current = newest.get(change.sku);
@@ -162,36 +166,31 @@ export class StockLevelRepository {
         newest.set(change.sku, i);
     });
     const winners = [...newest.values()];
-    const stale = new Set<number>();
-    try {
-      // Each matches only an older document; none matching means insert, which for an existing
-      // SKU (a newer change was applied) is a duplicate key: the change is stale.
-      await this.levels.bulkWrite(
-        winners.map((i) => {
-          const { change, meta } = batch[i] as QueuedChange;
-          return {
-            updateOne: {
-              filter: { _id: change.sku, seq: { $lt: meta.streamSequence } },
-              update: {
-                $set: {
-                  available: change.available,
-                  reserved: change.reserved,
-                  lowStock: isLowStock(change.available, this.lowStockThreshold),
-                  updatedAt: meta.time,
-                  seq: meta.streamSequence,
-                },
-              },
-              upsert: true,
+    // Each matches only an older document; none matching means insert, which for an existing
+    // SKU (a newer change was applied) is a duplicate key: the change is stale.
+    const updated = await this.levels.db.command({
+      update: STOCK_LEVELS,
+      ordered: false,
+      updates: winners.map((i) => {
+        const { change, meta } = batch[i] as QueuedChange;
+        return {
+          q: { _id: change.sku, seq: { $lt: meta.streamSequence } },
+          u: {
+            $set: {
+              available: change.available,
+              reserved: change.reserved,
+              lowStock: isLowStock(change.available, this.lowStockThreshold),
+              updatedAt: meta.time,
+              seq: meta.streamSequence,
             },
-          };
-        }),
-        { ordered: false },
-      );
-    } catch (error) {
-      const failed = writeErrorsOf(error);
-      if (failed.length === 0 || failed.some((e) => e.code !== DUPLICATE_KEY)) throw error;
-      for (const e of failed) stale.add(winners[e.index] ?? -1);
-    }
+          },
+          upsert: true,
+        };
+      }),
+    });
+    const failed = writeErrorsOf(updated);
+    failUnlessDuplicates(STOCK_LEVELS, failed);
+    const stale = new Set(failed.map((e) => winners[e.index] ?? -1));
     const moved = new Set(winners.filter((i) => !stale.has(i)));
     return batch.map((_, i) => moved.has(i));
   }

@@ -1,19 +1,7 @@
 import type { BusLogger, PendingEvent } from '@demo/bus';
 import { CoalescedWrites } from './coalesced-writes.js';
 import type { Collections, PendingEventDocument } from './schema.js';
-
-/** Duplicate key: the intent of this event id is already recorded (a retried write). */
-export const DUPLICATE_KEY = 11000;
-
-/** True when every failure of a write is a duplicate key (what it would write is there already). */
-export function isOnlyDuplicates(error: unknown): boolean {
-  const writeErrors = (error as { writeErrors?: Array<{ code?: number }> } | null)?.writeErrors;
-  const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-  return (
-    (error as { code?: number } | null)?.code === DUPLICATE_KEY ||
-    (list.length > 0 && list.every((e) => e.code === DUPLICATE_KEY))
-  );
-}
+import { insertUnordered } from './unordered-insert.js';
 
 /**
  * The `outbox` collection: one small document per event not yet published, keyed by the
@@ -23,7 +11,7 @@ export function isOnlyDuplicates(error: unknown): boolean {
  * A write records its events here first ("intent"), then changes the order; there are no
  * multi-document transactions, so an intent whose order write never happened can exist: the
  * store checks each leftover against its order before publishing it. Intents of concurrent
- * writers are inserted together (one `insertMany` at a time, the next batch queueing behind),
+ * writers are inserted together (one `insert` command at a time, the next batch queueing behind),
  * so the extra write costs a fraction of a round trip per event.
  */
 export class PendingEventsLog {
@@ -33,13 +21,7 @@ export class PendingEventsLog {
     private readonly collections: Pick<Collections, 'outbox'>,
     private readonly logger: BusLogger,
   ) {
-    this.inserts = new CoalescedWrites(async (docs) => {
-      try {
-        await this.collections.outbox.insertMany(docs, { ordered: false });
-      } catch (error) {
-        if (!isOnlyDuplicates(error)) throw error;
-      }
-    });
+    this.inserts = new CoalescedWrites((docs) => insertUnordered(this.collections.outbox, docs));
   }
 
   /** Resolves once the intents of `events` (held by order `orderId`) are stored. */

@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { CoalescedWrites } from './coalesced-writes.js';
-import { isOnlyDuplicates } from './pending-events.js';
+import { insertUnordered } from './unordered-insert.js';
 
 /**
  * The `saga_deadlines` collection: one small document per order still waiting for the saga,
@@ -22,14 +22,8 @@ export class SagaDeadlines {
 
   constructor(db: Db) {
     this.deadlines = db.collection<SagaDeadlineDocument>('saga_deadlines');
-    this.sets = new CoalescedWrites(async (docs) => {
-      try {
-        await this.deadlines.insertMany(docs, { ordered: false });
-      } catch (error) {
-        // The deadline of this order is already recorded (a retried place).
-        if (!isOnlyDuplicates(error)) throw error;
-      }
-    });
+    // A deadline already recorded (a retried place) counts as written.
+    this.sets = new CoalescedWrites((docs) => insertUnordered(this.deadlines, docs));
     this.clears = new CoalescedWrites(async (ids) => {
       await this.deadlines.deleteMany({ _id: { $in: ids } });
     });
