@@ -1,7 +1,6 @@
 import type { InventoryStockChangedData } from '@demo/contracts';
-import type { Collection, Db, Filter } from 'mongodb';
+import { type Collection, type Db, type Document, type Filter, MongoServerError } from 'mongodb';
 import { isLowStock } from '../domain/stock.js';
-import { isDuplicateKey } from './mongo.js';
 
 /** The read model of one SKU: its levels after the last applied change, and that change's stream sequence. */
 interface StockLevelDocument {
@@ -53,6 +52,31 @@ export interface ChangeMeta {
   time: Date;
 }
 
+interface QueuedChange {
+  change: InventoryStockChangedData;
+  meta: ChangeMeta;
+  resolve(moved: boolean): void;
+  reject(error: unknown): void;
+}
+
+const DUPLICATE_KEY = 11000;
+
+/** The per-statement failures a write command answered (`index` into what was sent), or none. */
+function writeErrorsOf(reply: Document): Array<{ index: number; code: number | undefined; errmsg: string }> {
+  const list = Array.isArray(reply.writeErrors) ? (reply.writeErrors as unknown[]) : [];
+  return list.map((e) => {
+    const { index, code, errmsg } = e as { index?: number; code?: number; errmsg?: string };
+    return { index: index ?? -1, code, errmsg: errmsg ?? 'write error' };
+  });
+}
+
+/** Throws unless every failure is a duplicate key (what it would write is there already). */
+function failUnlessDuplicates(collection: string, failed: ReturnType<typeof writeErrorsOf>): void {
+  const other = failed.find((e) => e.code !== DUPLICATE_KEY);
+  if (other !== undefined)
+    throw new MongoServerError({ message: `${collection}: ${other.errmsg}`, code: other.code ?? 0 });
+}
+
 export const STOCK_LEVELS = 'stock_levels';
 export const STOCK_MOVEMENTS = 'stock_movements';
 
@@ -64,6 +88,8 @@ export const STOCK_MOVEMENTS = 'stock_movements';
 export class StockLevelRepository {
   private readonly levels: Collection<StockLevelDocument>;
   private readonly movements: Collection<StockMovementDocument>;
+  private queued: QueuedChange[] = [];
+  private writing = false;
 
   constructor(
     db: Db,
@@ -80,11 +106,46 @@ export class StockLevelRepository {
 
   /**
    * Records the movement (once per event id) and moves the SKU's levels forward, unless a change
-   * from later in the stream was applied already. Returns whether the levels moved.
+   * from later in the stream was applied already. Returns whether the levels moved. Changes that
+   * arrive while a write is under way are written together in the next one: their movements in
+   * one `insert` command, and of each SKU only the newest change, all SKUs in one `update` (an
+   * older change of the same batch is stale as if it had arrived after the newer one).
    */
-  async apply(change: InventoryStockChangedData, meta: ChangeMeta): Promise<boolean> {
+  apply(change: InventoryStockChangedData, meta: ChangeMeta): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.queued.push({ change, meta, resolve, reject });
+      if (!this.writing) void this.writeQueued();
+    });
+  }
+
+  private async writeQueued(): Promise<void> {
+    this.writing = true;
     try {
-      await this.movements.insertOne({
+      while (this.queued.length > 0) {
+        const batch = this.queued;
+        this.queued = [];
+        try {
+          const moved = await this.write(batch);
+          for (const [i, queued] of batch.entries()) queued.resolve(moved[i] ?? false);
+        } catch (error) {
+          for (const queued of batch) queued.reject(error);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /** Writes a batch of changes; answers, for each, whether it moved its SKU's levels. */
+  private async write(batch: readonly QueuedChange[]): Promise<boolean[]> {
+    // Raw commands, not insertMany/bulkWrite: the driver's bulk API wraps a connection failure in
+    // a MongoBulkWriteError that the consumer's failure classification reads as an ordinary
+    // failure (a MongoDB restart would dead-letter stock changes); a command lets the driver's
+    // own transient error through, and answers write errors in its reply.
+    const inserted = await this.movements.db.command({
+      insert: STOCK_MOVEMENTS,
+      ordered: false,
+      documents: batch.map(({ change, meta }) => ({
         _id: meta.eventId,
         sku: change.sku,
         change: change.change,
@@ -94,31 +155,44 @@ export class StockLevelRepository {
         ...(change.orderId === undefined ? {} : { orderId: change.orderId }),
         at: meta.time,
         seq: meta.streamSequence,
-      });
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
-    }
-    try {
-      // Matches only an older document; none matching means insert, which for an existing SKU
-      // (a newer change was applied) is a duplicate key: the change is stale.
-      await this.levels.updateOne(
-        { _id: change.sku, seq: { $lt: meta.streamSequence } },
-        {
-          $set: {
-            available: change.available,
-            reserved: change.reserved,
-            lowStock: isLowStock(change.available, this.lowStockThreshold),
-            updatedAt: meta.time,
-            seq: meta.streamSequence,
+      })),
+    });
+    // A movement already recorded (a redelivery) counts as written.
+    failUnlessDuplicates(STOCK_MOVEMENTS, writeErrorsOf(inserted));
+    const newest = new Map<string, number>();
+    batch.forEach(({ change, meta }, i) => {
+      const current = newest.get(change.sku);
+      if (current === undefined || (batch[current]?.meta.streamSequence ?? 0) < meta.streamSequence)
+        newest.set(change.sku, i);
+    });
+    const winners = [...newest.values()];
+    // Each matches only an older document; none matching means insert, which for an existing
+    // SKU (a newer change was applied) is a duplicate key: the change is stale.
+    const updated = await this.levels.db.command({
+      update: STOCK_LEVELS,
+      ordered: false,
+      updates: winners.map((i) => {
+        const { change, meta } = batch[i] as QueuedChange;
+        return {
+          q: { _id: change.sku, seq: { $lt: meta.streamSequence } },
+          u: {
+            $set: {
+              available: change.available,
+              reserved: change.reserved,
+              lowStock: isLowStock(change.available, this.lowStockThreshold),
+              updatedAt: meta.time,
+              seq: meta.streamSequence,
+            },
           },
-        },
-        { upsert: true },
-      );
-      return true;
-    } catch (error) {
-      if (isDuplicateKey(error)) return false;
-      throw error;
-    }
+          upsert: true,
+        };
+      }),
+    });
+    const failed = writeErrorsOf(updated);
+    failUnlessDuplicates(STOCK_LEVELS, failed);
+    const stale = new Set(failed.map((e) => winners[e.index] ?? -1));
+    const moved = new Set(winners.filter((i) => !stale.has(i)));
+    return batch.map((_, i) => moved.has(i));
   }
 
   /** Levels ordered by SKU, from after `afterSku`, optionally only low (or only not low) ones. */

@@ -1,0 +1,32 @@
+import { type Collection, type Document, MongoServerError } from 'mongodb';
+
+/** Duplicate key: what the insert would write is there already. */
+const DUPLICATE_KEY = 11000;
+
+/**
+ * Inserts `docs` with one unordered `insert` command; a document whose `_id` is there already
+ * counts as written (a retried write). A raw command rather than `insertMany`: the driver's bulk
+ * API wraps a connection failure in a `MongoBulkWriteError`, which the consumers' failure
+ * classification reads as an ordinary failure, so a MongoDB restart would dead-letter messages;
+ * here the driver's own (transient) error comes through, and write errors come in the reply.
+ */
+export async function insertUnordered<T extends Document>(
+  collection: Collection<T>,
+  docs: readonly T[],
+): Promise<void> {
+  if (docs.length === 0) return;
+  const reply = await collection.db.command({
+    insert: collection.collectionName,
+    documents: [...docs],
+    ordered: false,
+  });
+  const failed = ((reply.writeErrors ?? []) as Array<{ code?: number; errmsg?: string }>).filter(
+    (e) => e.code !== DUPLICATE_KEY,
+  );
+  const first = failed[0];
+  if (first !== undefined)
+    throw new MongoServerError({
+      message: `${collection.collectionName}: ${failed.length} of ${docs.length} inserts failed: ${first.errmsg ?? 'write error'}`,
+      code: first.code ?? 0,
+    });
+}
