@@ -21,7 +21,7 @@ ARG SERVICE
 ENV TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 WORKDIR /app
 # Same turbo version as the root package.json pins.
-RUN npm install --global --no-audit --no-fund turbo@2.6.1
+RUN npm install --global --no-audit --no-fund turbo@2.11.11
 COPY . .
 RUN test -n "$SERVICE" || { echo 'build with --build-arg SERVICE=<workspace package name>' >&2; exit 1; } \
   && turbo prune "$SERVICE" --docker

@@ -18,9 +18,9 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
-  BasicTracerProvider,
   BatchSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 import { z } from 'zod';
 import { Bus, defineEvent, defineStream, silentLogger } from '../src/index.js';
 
@@ -70,20 +70,18 @@ function payload(seq: number) {
   return { id: randomUUID(), seq, note: 'x'.repeat(150), at: new Date().toISOString() };
 }
 
-function setupTracing(): BasicTracerProvider | undefined {
+function setupTracing(): TracerProvider | undefined {
   if (mode === 'raw' || mode === 'raw-ce' || mode === 'sdk-off') return undefined;
-  const provider = new BasicTracerProvider({
+  const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'bus-bench' }),
     sampler: mode === 'sdk-sampled' ? new AlwaysOnSampler() : new AlwaysOffSampler(),
     spanProcessors: [
-      new BatchSpanProcessor(
-        new OTLPTraceExporter({ url: `${process.env.OTEL_EXPORTER_OTLP_ENDPOINT}/v1/traces` }),
-        {
-          maxQueueSize: 16_384,
-          maxExportBatchSize: 1_024,
-          scheduledDelayMillis: 200,
-        },
-      ),
+      new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter({ url: `${process.env.OTEL_EXPORTER_OTLP_ENDPOINT}/v1/traces` }),
+        maxQueueSize: 16_384,
+        maxExportBatchSize: 1_024,
+        scheduledDelayMillis: 200,
+      }),
     ],
   });
   trace.setGlobalTracerProvider(provider);

@@ -61,27 +61,29 @@ describe('every event of the catalog', () => {
     expect(event.schema.parse(example)).toEqual(example);
   });
 
-  it.each(
-    catalog.map((event) => [event.type, event] as const),
-  )('%s: strictSchema refuses unknown fields, schema tolerates and drops them', (_, event) => {
-    const example = exampleOf(event.type);
-    const withExtra = { ...example, addedLater: 'v1.1 field' };
-    const strict = event.strictSchema.safeParse(withExtra);
-    expect(strict.success).toBe(false);
-    expect(strict.error?.issues).toEqual([
-      expect.objectContaining({ code: 'unrecognized_keys', keys: ['addedLater'], path: [] }),
-    ]);
-    expect(event.schema.parse(withExtra)).toEqual(example);
-  });
+  it.each(catalog.map((event) => [event.type, event] as const))(
+    '%s: strictSchema refuses unknown fields, schema tolerates and drops them',
+    (_, event) => {
+      const example = exampleOf(event.type);
+      const withExtra = { ...example, addedLater: 'v1.1 field' };
+      const strict = event.strictSchema.safeParse(withExtra);
+      expect(strict.success).toBe(false);
+      expect(strict.error?.issues).toEqual([
+        expect.objectContaining({ code: 'unrecognized_keys', keys: ['addedLater'], path: [] }),
+      ]);
+      expect(event.schema.parse(withExtra)).toEqual(example);
+    },
+  );
 
-  it.each(
-    catalog.map((event) => [event.type, event] as const),
-  )('%s refuses a missing required field', (_, event) => {
-    const example = exampleOf(event.type);
-    const [first] = Object.keys(example);
-    delete example[first!];
-    expect(failingPaths(event, example)).toEqual([[first]]);
-  });
+  it.each(catalog.map((event) => [event.type, event] as const))(
+    '%s refuses a missing required field',
+    (_, event) => {
+      const example = exampleOf(event.type);
+      const [first] = Object.keys(example);
+      delete example[first!];
+      expect(failingPaths(event, example)).toEqual([[first]]);
+    },
+  );
 });
 
 /** Set `value` at `path` in the event's example: the contract must refuse it and report that path. */

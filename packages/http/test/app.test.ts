@@ -302,7 +302,7 @@ describe('problems', () => {
     expect(res.text).not.toContain('at ');
     const logged = log.entries.find((e) => e.level === 'error' && e.request_id === 'boom-1');
     expect(logged?.route).toBe('/api/boom');
-    expect((logged?.err as Error).stack).toContain('hunter2');
+    expect((logged?.err as Error | undefined)?.stack).toContain('hunter2');
   });
 
   it('a problem that JSON cannot encode is a bare 500, and the server stays up', async () => {

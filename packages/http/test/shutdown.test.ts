@@ -127,7 +127,7 @@ describe('graceful shutdown', () => {
     expect(order).toEqual(['pools']);
     const failed = logger.entries.filter((e) => e.msg === 'shutdown step failed');
     expect(failed.map((e) => e.step)).toEqual(['bus', 'telemetry']);
-    expect((failed[0]?.err as Error).message).toBe('drain failed');
+    expect((failed[0]?.err as Error | undefined)?.message).toBe('drain failed');
   });
 
   it('on a signal, shuts down and exits with the code; a second signal exits at once', async () => {

@@ -1,5 +1,5 @@
 import { type Attributes, type Context, context, propagation, trace } from '@opentelemetry/api';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 
 /**
  * Business identifiers that follow a piece of work across services: set once where the work

@@ -4,7 +4,8 @@ import { z } from 'zod';
  * The only reader of `process.env` in this package. Everything is a standard `OTEL_*` variable
  * (the SDK and the OTLP exporters read the rest of them, such as OTEL_SERVICE_NAME,
  * OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_ENDPOINT/HEADERS/TIMEOUT and
- * OTEL_TRACES_SAMPLER(_ARG), themselves), plus LOG_LEVEL for the logger and the K8S_* variables
+ * OTEL_TRACES_SAMPLER(_ARG), themselves; the batch settings OTEL_BSP_* and OTEL_BLRP_* are read
+ * here and given to the processors), plus LOG_LEVEL for the logger and the K8S_* variables
  * that the Kubernetes downward API sets.
  */
 
@@ -43,6 +44,12 @@ const schema = z.object({
   // (Grafana's datasource sets timeInterval 15s to match, so $__rate_interval is 1m).
   OTEL_METRIC_EXPORT_INTERVAL: millis(15_000),
   OTEL_METRIC_EXPORT_TIMEOUT: millis(30_000),
+  // The SDK's batch processors no longer read these themselves (SDK 3): the processors built
+  // here pass them on.
+  OTEL_BSP_SCHEDULE_DELAY: optionalMillis,
+  OTEL_BSP_EXPORT_TIMEOUT: optionalMillis,
+  OTEL_BSP_MAX_QUEUE_SIZE: optionalMillis,
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: optionalMillis,
   OTEL_BLRP_SCHEDULE_DELAY: optionalMillis,
   OTEL_BLRP_EXPORT_TIMEOUT: optionalMillis,
   OTEL_BLRP_MAX_QUEUE_SIZE: optionalMillis,

@@ -18,7 +18,14 @@ import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  defaultResource,
+  envDetector,
+  hostDetector,
+  osDetector,
+  processDetector,
+  resourceFromAttributes,
+} from '@opentelemetry/resources';
 import {
   BatchLogRecordProcessor,
   ConsoleLogRecordExporter,
@@ -33,7 +40,12 @@ import {
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
 import { AppAttributesSpanProcessor } from './app-context.js';
 import { installDiagnostics, watchExports } from './diagnostics.js';
 import { defaultSemconvStability, protocolOf, readEnv, type TelemetryEnv } from './env.js';
@@ -71,6 +83,22 @@ function traceExporter(env: TelemetryEnv): SpanExporter | undefined {
         ? new JsonTraceExporter()
         : new ProtoTraceExporter();
   return watchExports('traces', exporter);
+}
+
+function spanProcessors(env: TelemetryEnv): SpanProcessor[] {
+  const exporter = traceExporter(env);
+  const processors: SpanProcessor[] = [new AppAttributesSpanProcessor()];
+  if (!exporter) return processors;
+  processors.push(
+    new BatchSpanProcessor({
+      exporter,
+      scheduledDelayMillis: env.OTEL_BSP_SCHEDULE_DELAY,
+      exportTimeoutMillis: env.OTEL_BSP_EXPORT_TIMEOUT,
+      maxQueueSize: env.OTEL_BSP_MAX_QUEUE_SIZE,
+      maxExportBatchSize: env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+    }),
+  );
+  return processors;
 }
 
 function metricReaders(env: TelemetryEnv, st: TelemetryState): IMetricReader[] {
@@ -190,10 +218,13 @@ export function startTelemetry(): TelemetryStatus {
     return telemetryStatus();
   }
   defaultSemconvStability();
-  const traces = traceExporter(env);
   const sdk = new NodeSDK({
     resource: defaultResource().merge(resourceFromAttributes(baseResourceAttributes(env))),
-    spanProcessors: [new AppAttributesSpanProcessor(), ...(traces ? [new BatchSpanProcessor(traces)] : [])],
+    // The SDK's default detectors without its serviceInstanceIdDetector: a detected resource
+    // overrides the configured one, and that detector's random UUID would replace the pod name
+    // as `service.instance.id`. envDetector stays last, so OTEL_RESOURCE_ATTRIBUTES still wins.
+    resourceDetectors: [processDetector, hostDetector, osDetector, envDetector],
+    spanProcessors: spanProcessors(env),
     metricReaders: metricReaders(env, st),
     logRecordProcessors: logProcessors(env),
     instrumentations: instrumentations(),

@@ -36,13 +36,18 @@ describe('otel/ configuration', () => {
     expect(overlays).toEqual(expect.arrayContaining(['collector.local.yaml', 'collector.test.yaml']));
   });
 
-  it.each([
-    [[]],
-    ...overlays.map((o) => [[o]]),
-  ])('the collector validates collector.yaml + %j', async (extra) => {
-    const args = ['validate', '--config', 'collector.yaml', ...extra.flatMap((o: string) => ['--config', o])];
-    await check(binaries().otelcol, args);
-  });
+  it.each([[[]], ...overlays.map((o) => [[o]])])(
+    'the collector validates collector.yaml + %j',
+    async (extra) => {
+      const args = [
+        'validate',
+        '--config',
+        'collector.yaml',
+        ...extra.flatMap((o: string) => ['--config', o]),
+      ];
+      await check(binaries().otelcol, args);
+    },
+  );
 
   it('promtool accepts prometheus.yml and its rules', async () => {
     expect(await check(binaries().promtool, ['check', 'config', 'prometheus.yml'])).toMatch(/SUCCESS/);
