@@ -86,7 +86,10 @@ export interface Report {
   lost: number;
   /** Effects applied more than once (stock taken twice, an order counted twice for its user). */
   duplicated: number;
-  /** Accepted orders still PENDING after the settle time. */
+  /**
+   * Orders still PENDING after the settle time, and orders the saga deadline gave up on
+   * (`deadline_exceeded`): neither completed its saga.
+   */
   stuck: number;
   deadLetters: number;
   /** Saga duration (order created → terminal), milliseconds. */
@@ -98,6 +101,9 @@ export interface Report {
 }
 
 const TERMINAL: ReadonlySet<OrderStatus> = new Set(['CONFIRMED', 'REJECTED', 'CANCELLED']);
+
+/** The reason order-service gives an order whose saga got no answer within its deadline. */
+export const DEADLINE_REASON = 'deadline_exceeded';
 
 /** The value at quantile `q` (0..1) of `values`, nearest rank; 0 for none. */
 export function quantile(values: readonly number[], q: number): number {
@@ -141,6 +147,12 @@ export function account(run: RunObservations, expect: Expectations): Report {
     if (order.status === 'PENDING' && !acceptedIds.has(order.id)) {
       stuck += 1;
       violations.push(`order ${order.id} (answer not received) is still PENDING`);
+    }
+    // The deadline ends an order honestly, but no fault of the harness lasts that long: a saga
+    // that stopped moving, not one that completed.
+    if (TERMINAL.has(order.status) && order.reason === DEADLINE_REASON) {
+      stuck += 1;
+      violations.push(`order ${order.id} is ${order.status} by the saga deadline (${DEADLINE_REASON})`);
     }
   }
 

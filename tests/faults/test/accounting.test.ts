@@ -68,6 +68,17 @@ describe('fault run accounting', () => {
     expect(account(run, limits).stuck).toBe(2);
   });
 
+  it('counts an order the saga deadline gave up on as stuck, though its state is terminal', () => {
+    const run = healthy();
+    const late: StoredOrder = { ...order('o3', 'REJECTED'), reason: 'deadline_exceeded' };
+    run.accepted = [...run.accepted, acceptedOf(late)];
+    run.orders = [...run.orders, late];
+    run.users = [{ id: 'u1', orderCount: 1, rejectedOrderCount: 2 }];
+    const report = account(run, limits);
+    expect(report.stuck).toBe(1);
+    expect(report.violations).toEqual(['order o3 is REJECTED by the saga deadline (deadline_exceeded)']);
+  });
+
   it('counts stock taken twice and an order counted twice for its user as duplicated', () => {
     const run = healthy();
     run.stock = [{ sku: 'A', initial: 10, available: 6, reserved: 4 }];
