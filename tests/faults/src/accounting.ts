@@ -122,6 +122,13 @@ const sameLines = (a: readonly Line[], b: readonly Line[]) => {
   return key(a) === key(b);
 };
 
+/** Where a PENDING order's saga stands: inventory-service not yet answered, or order-service not yet applied its answer. */
+function waitingOn(reservation: Reservation | undefined): string {
+  return reservation
+    ? ` (inventory-service ${reservation.status}: order-service has not applied it)`
+    : ' (no answer from inventory-service)';
+}
+
 export function account(run: RunObservations, expect: Expectations): Report {
   const violations: string[] = [];
   let lost = 0;
@@ -138,7 +145,7 @@ export function account(run: RunObservations, expect: Expectations): Report {
       violations.push(`order ${order.id} was accepted but order-service does not have it`);
     } else if (!TERMINAL.has(found.status)) {
       stuck += 1;
-      violations.push(`order ${order.id} is still ${found.status}`);
+      violations.push(`order ${order.id} is still ${found.status}${waitingOn(reservations.get(order.id))}`);
     }
   }
   // Orders the client never heard back about (a crash mid-request) still count for the effects.
@@ -146,7 +153,9 @@ export function account(run: RunObservations, expect: Expectations): Report {
   for (const order of run.orders) {
     if (order.status === 'PENDING' && !acceptedIds.has(order.id)) {
       stuck += 1;
-      violations.push(`order ${order.id} (answer not received) is still PENDING`);
+      violations.push(
+        `order ${order.id} (answer not received) is still PENDING${waitingOn(reservations.get(order.id))}`,
+      );
     }
     // The deadline ends an order honestly, but no fault of the harness lasts that long: a saga
     // that stopped moving, not one that completed.

@@ -20,11 +20,17 @@ export function refused(result: FaultResult): string {
     .join(', ');
 }
 
+/** The broken rules, one line a kind: what a test asserts is empty, so its diff stays short. */
+export function violationLines(result: FaultResult): string[] {
+  return [...groupViolations(result.report.violations)].map(
+    ([kind, examples]) => `${examples.length} × ${kind}, e.g. ${examples[0]}`,
+  );
+}
+
 /** What a failed run broke, grouped, with its timeline: for the CLI's report and a test's message. */
 export function summary(result: FaultResult): string {
   const lines = [`${result.fault} broke ${result.report.violations.length} rule(s):`];
-  for (const [kind, examples] of groupViolations(result.report.violations))
-    lines.push(`  - ${examples.length} × ${kind}, e.g. ${examples[0]}`);
+  for (const line of violationLines(result)) lines.push(`  - ${line}`);
   lines.push(`  timeline: ${result.timeline.join('; ')}`);
   const notAccepted = refused(result);
   if (notAccepted) lines.push(`  requests not accepted: ${notAccepted}`);
