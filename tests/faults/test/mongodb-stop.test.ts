@@ -19,6 +19,8 @@ describe('fault harness: MongoDB stopped 60 s', () => {
     if (!fault) throw new Error('the fault mongodb-stop-60s is not defined');
     const result = await runFault(fault, { ratePerSecond: rate, log: (line) => console.info(line) });
     console.info(table([result]));
+    // What the services said last, for a failure in CI (each process's last 4,000 characters).
+    if (!result.ok) console.error(result.output);
 
     expect(violationLines(result), summary(result)).toEqual([]);
     expect(result.report).toMatchObject({ lost: 0, duplicated: 0, stuck: 0, deadLetters: 0 });

@@ -18,6 +18,8 @@ describe('fault harness: the short form on the 3-node cluster', () => {
   it(`keeps every guarantee through a leader kill, a service kill and PostgreSQL down 60 s at ${rate} orders/s`, async () => {
     const result = await runFault(SHORT, { ratePerSecond: rate, log: (line) => console.info(line) });
     console.info(table([result]));
+    // What the services said last, for a failure in CI (each process's last 4,000 characters).
+    if (!result.ok) console.error(result.output);
 
     expect(violationLines(result), summary(result)).toEqual([]);
     expect(result.report).toMatchObject({ lost: 0, duplicated: 0, stuck: 0, deadLetters: 0 });
