@@ -60,7 +60,10 @@ async function main(): Promise<number> {
     }
     console.log(`\n${summary(result)}`);
     const file = join(tmpdir(), `demo-faults-${result.fault}-${Date.now()}.log`);
-    writeFileSync(file, `${result.report.violations.join('\n')}\n\n${result.output ?? ''}`);
+    writeFileSync(
+      file,
+      `${result.report.violations.join('\n')}\n\n${result.errors.join('\n')}\n\n${result.output ?? ''}`,
+    );
     console.log(`  every violation and the services' last output: ${file}`);
   }
   return results.every((r) => r.ok) ? 0 : 1;

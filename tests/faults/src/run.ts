@@ -31,6 +31,8 @@ export interface FaultResult {
   timeline: string[];
   /** The services' last output, when the run broke a rule. */
   output?: string;
+  /** What the services logged at level error or fatal. */
+  errors: string[];
   ok: boolean;
 }
 
@@ -214,6 +216,7 @@ export async function runFault(fault: Fault, options: RunOptions): Promise<Fault
       report,
       timeline,
       output: ok ? undefined : services.output(),
+      errors: services.errors(),
       ok,
     };
   } finally {

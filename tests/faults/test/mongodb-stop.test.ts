@@ -19,16 +19,15 @@ describe('fault harness: MongoDB stopped 60 s', () => {
     if (!fault) throw new Error('the fault mongodb-stop-60s is not defined');
     const result = await runFault(fault, { ratePerSecond: rate, log: (line) => console.info(line) });
     console.info(table([result]));
+    const refusedOtherwise = Object.keys(result.load.failed).filter((status) => status !== '503');
     // What the services said last, for a failure in CI (each process's last 4,000 characters).
     if (!result.ok) console.error(result.output);
+    if (result.errors.length > 0) console.error(result.errors.join('\n'));
 
     expect(violationLines(result), summary(result)).toEqual([]);
     expect(result.report).toMatchObject({ lost: 0, duplicated: 0, stuck: 0, deadLetters: 0 });
     // What was refused was refused for the outage (503 while MongoDB was away), nothing else.
-    expect(
-      Object.keys(result.load.failed).filter((status) => status !== '503'),
-      summary(result),
-    ).toEqual([]);
+    expect(refusedOtherwise, `${summary(result)}\n${result.errors.join('\n')}`).toEqual([]);
     // 10 s of orders before the stop; more than that means orders were accepted again after it.
     expect(result.report.accepted, summary(result)).toBeGreaterThan(rate * 12);
   });

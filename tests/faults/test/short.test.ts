@@ -20,6 +20,7 @@ describe('fault harness: the short form on the 3-node cluster', () => {
     console.info(table([result]));
     // What the services said last, for a failure in CI (each process's last 4,000 characters).
     if (!result.ok) console.error(result.output);
+    if (result.errors.length > 0) console.error(result.errors.join('\n'));
 
     expect(violationLines(result), summary(result)).toEqual([]);
     expect(result.report).toMatchObject({ lost: 0, duplicated: 0, stuck: 0, deadLetters: 0 });
