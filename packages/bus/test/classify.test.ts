@@ -64,6 +64,14 @@ describe('classifyFailure', () => {
     const timeout = new Error('operation timed out');
     timeout.name = 'MongoOperationTimeoutError';
     expect(classifyFailure(timeout)).toBe('transient');
+    // insertMany's MongoBulkWriteError rethrows a network error by its message only.
+    for (const message of [
+      'connection 15 to 127.0.0.1:27017 closed',
+      'connect ECONNREFUSED 127.0.0.1:27017',
+    ]) {
+      const bulk = Object.assign(new Error(message), { name: 'MongoBulkWriteError', writeErrors: [] });
+      expect(classifyFailure(bulk)).toBe('transient');
+    }
   });
 
   it('calls anything else an ordinary failure', () => {

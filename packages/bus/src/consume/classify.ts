@@ -80,6 +80,10 @@ const TRANSIENT_MESSAGES = [
   /the database system is (starting up|shutting down|in recovery mode)/i,
   /connection (timed out|timeout)/i,
   /socket hang up/i,
+  // The MongoDB driver's network messages, also on a MongoBulkWriteError that rethrows a lost or
+  // refused connection of `insertMany`/`bulkWrite` without it as its cause.
+  /^connection \d+ to \S+ (closed|timed out)$/,
+  /\bconnect (ECONNREFUSED|ECONNRESET|ETIMEDOUT)\b/,
 ];
 
 const MAX_DEPTH = 10;
