@@ -52,6 +52,28 @@ describe('classifyFailure', () => {
     expect(classifyFailure(new NoStreamError('a.b'))).toBe('transient');
   });
 
+  it('calls the codes of a MongoDB server shutting down or stepping down transient, a duplicate key not', () => {
+    const mongo = (code: number) =>
+      Object.assign(new Error('server said no'), { name: 'MongoServerError', code });
+    for (const code of [11600, 91, 189, 10107, 11602, 13435, 13436]) {
+      expect(classifyFailure(mongo(code))).toBe('transient');
+    }
+    expect(classifyFailure(mongo(11000))).toBe('failed');
+    // A number that happens to match, on an error that is not MongoDB's, says nothing.
+    expect(classifyFailure(Object.assign(new Error('x'), { code: 91 }))).toBe('failed');
+    const timeout = new Error('operation timed out');
+    timeout.name = 'MongoOperationTimeoutError';
+    expect(classifyFailure(timeout)).toBe('transient');
+    // insertMany's MongoBulkWriteError rethrows a network error by its message only.
+    for (const message of [
+      'connection 15 to 127.0.0.1:27017 closed',
+      'connect ECONNREFUSED 127.0.0.1:27017',
+    ]) {
+      const bulk = Object.assign(new Error(message), { name: 'MongoBulkWriteError', writeErrors: [] });
+      expect(classifyFailure(bulk)).toBe('transient');
+    }
+  });
+
   it('calls anything else an ordinary failure', () => {
     expect(classifyFailure(new TypeError("Cannot read properties of undefined (reading 'x')"))).toBe(
       'failed',

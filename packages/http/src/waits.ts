@@ -88,6 +88,15 @@ const UNAVAILABLE_MESSAGES = [
   'Query read timeout', // pg client-side query_timeout
   'Connection terminated',
 ];
+/**
+ * The MongoDB driver's network messages, also where another error carries them without the
+ * original as its cause: a bulk write (`insertMany`) rethrows a lost or refused connection as a
+ * `MongoBulkWriteError` with the network error's message and no write errors.
+ */
+const UNAVAILABLE_PATTERNS = [
+  /^connection \d+ to \S+ (closed|timed out)$/,
+  /\bconnect (ECONNREFUSED|ECONNRESET|ETIMEDOUT)\b/,
+];
 
 /**
  * Whether `error` (or a cause of it) says a dependency is busy or away rather than that the
@@ -100,6 +109,7 @@ export function isDependencyUnavailable(error: unknown): boolean {
     if (UNAVAILABLE_NAMES.has(e.name) || (typeof code === 'string' && UNAVAILABLE_CODES.has(code)))
       return true;
     if (UNAVAILABLE_MESSAGES.some((m) => e instanceof Error && e.message.includes(m))) return true;
+    if (UNAVAILABLE_PATTERNS.some((re) => e instanceof Error && re.test(e.message))) return true;
   }
   return false;
 }

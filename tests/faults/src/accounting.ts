@@ -86,7 +86,10 @@ export interface Report {
   lost: number;
   /** Effects applied more than once (stock taken twice, an order counted twice for its user). */
   duplicated: number;
-  /** Accepted orders still PENDING after the settle time. */
+  /**
+   * Orders still PENDING after the settle time, and orders the saga deadline gave up on
+   * (`deadline_exceeded`): neither completed its saga.
+   */
   stuck: number;
   deadLetters: number;
   /** Saga duration (order created → terminal), milliseconds. */
@@ -98,6 +101,9 @@ export interface Report {
 }
 
 const TERMINAL: ReadonlySet<OrderStatus> = new Set(['CONFIRMED', 'REJECTED', 'CANCELLED']);
+
+/** The reason order-service gives an order whose saga got no answer within its deadline. */
+export const DEADLINE_REASON = 'deadline_exceeded';
 
 /** The value at quantile `q` (0..1) of `values`, nearest rank; 0 for none. */
 export function quantile(values: readonly number[], q: number): number {
@@ -116,6 +122,13 @@ const sameLines = (a: readonly Line[], b: readonly Line[]) => {
   return key(a) === key(b);
 };
 
+/** Where a PENDING order's saga stands: inventory-service not yet answered, or order-service not yet applied its answer. */
+function waitingOn(reservation: Reservation | undefined): string {
+  return reservation
+    ? ` (inventory-service ${reservation.status}: order-service has not applied it)`
+    : ' (no answer from inventory-service)';
+}
+
 export function account(run: RunObservations, expect: Expectations): Report {
   const violations: string[] = [];
   let lost = 0;
@@ -132,7 +145,7 @@ export function account(run: RunObservations, expect: Expectations): Report {
       violations.push(`order ${order.id} was accepted but order-service does not have it`);
     } else if (!TERMINAL.has(found.status)) {
       stuck += 1;
-      violations.push(`order ${order.id} is still ${found.status}`);
+      violations.push(`order ${order.id} is still ${found.status}${waitingOn(reservations.get(order.id))}`);
     }
   }
   // Orders the client never heard back about (a crash mid-request) still count for the effects.
@@ -140,7 +153,15 @@ export function account(run: RunObservations, expect: Expectations): Report {
   for (const order of run.orders) {
     if (order.status === 'PENDING' && !acceptedIds.has(order.id)) {
       stuck += 1;
-      violations.push(`order ${order.id} (answer not received) is still PENDING`);
+      violations.push(
+        `order ${order.id} (answer not received) is still PENDING${waitingOn(reservations.get(order.id))}`,
+      );
+    }
+    // The deadline ends an order honestly, but no fault of the harness lasts that long: a saga
+    // that stopped moving, not one that completed.
+    if (TERMINAL.has(order.status) && order.reason === DEADLINE_REASON) {
+      stuck += 1;
+      violations.push(`order ${order.id} is ${order.status} by the saga deadline (${DEADLINE_REASON})`);
     }
   }
 

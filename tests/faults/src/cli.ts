@@ -1,5 +1,5 @@
 /**
- * npm run test:faults [-- [fault...] [--short] [--rate=20] [--sync-interval=always]]
+ * npm run test:faults [-- [fault...] [--short] [--rate=10] [--sync-interval=always]]
  *
  * Runs each fault (all of them, then the short form, by default) on a stack of its own under a fixed order rate,
  * prints one row per fault and the rules each run broke; exits 1 when any run broke one.
@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSyncInterval } from '@demo/infra';
 import { FAULTS, type Fault, SHORT } from './faults.js';
+import { parseRate } from './rate.js';
 import { type FaultResult, runFault } from './run.js';
+import { refused, summary } from './summary.js';
 import { table } from './table.js';
 
 function parseArgs(argv: readonly string[]) {
@@ -30,24 +32,9 @@ function parseArgs(argv: readonly string[]) {
     : names.length > 0
       ? known.filter((f) => names.includes(f.name))
       : [...FAULTS, SHORT];
-  const rate = Number(flags.get('rate') ?? '20');
-  if (!Number.isFinite(rate) || rate <= 0)
-    throw new Error(`--rate must be a positive number, not ${flags.get('rate')}`);
+  const rate = parseRate(flags.get('rate'));
   const sync = flags.get('sync-interval');
   return { faults, rate, syncInterval: sync ? parseSyncInterval(sync) : undefined };
-}
-
-/** Violations by their shape (ids and numbers blanked), so a thousand stuck orders are one line. */
-function groupViolations(violations: readonly string[]): Map<string, string[]> {
-  const groups = new Map<string, string[]>();
-  for (const v of violations) {
-    const kind = v
-      .replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<id>')
-      .replace(/\b\d+\b/g, 'N')
-      .replace(/F-[0-9A-F]{6}/g, '<sku>');
-    groups.set(kind, [...(groups.get(kind) ?? []), v]);
-  }
-  return groups;
 }
 
 async function main(): Promise<number> {
@@ -66,15 +53,17 @@ async function main(): Promise<number> {
   console.log('');
   for (const fault of faults) console.log(`- ${fault.name}: ${fault.description}`);
   for (const result of results) {
-    const failed = Object.entries(result.load.failed).map(([k, v]) => `${k}: ${v}`);
-    if (failed.length > 0) console.log(`\n${result.fault}: requests not accepted: ${failed.join(', ')}`);
-    if (result.ok) continue;
-    console.log(`\n${result.fault} broke ${result.report.violations.length} rule(s):`);
-    for (const [kind, examples] of groupViolations(result.report.violations))
-      console.log(`  - ${examples.length} × ${kind}, e.g. ${examples[0]}`);
-    console.log(`  timeline: ${result.timeline.join('; ')}`);
+    if (result.ok) {
+      const notAccepted = refused(result);
+      if (notAccepted) console.log(`\n${result.fault}: requests not accepted: ${notAccepted}`);
+      continue;
+    }
+    console.log(`\n${summary(result)}`);
     const file = join(tmpdir(), `demo-faults-${result.fault}-${Date.now()}.log`);
-    writeFileSync(file, `${result.report.violations.join('\n')}\n\n${result.output ?? ''}`);
+    writeFileSync(
+      file,
+      `${result.report.violations.join('\n')}\n\n${result.errors.join('\n')}\n\n${result.output ?? ''}`,
+    );
     console.log(`  every violation and the services' last output: ${file}`);
   }
   return results.every((r) => r.ok) ? 0 : 1;

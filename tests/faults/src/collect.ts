@@ -44,14 +44,38 @@ export async function readOrders(mongoUrl: string, database: string): Promise<St
   }
 }
 
-/** How many PENDING orders order-service holds: the settle loop polls it. */
-export async function countPending(mongoUrl: string, database: string): Promise<number> {
-  const client = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 5_000 });
-  try {
+/**
+ * Order states counted while a run settles: one client for the whole wait, a count a poll
+ * (FerretDB scans the collection for each, and it is the stack's busiest server).
+ */
+export class OrderProgress {
+  private constructor(
+    private readonly client: MongoClient,
+    private readonly database: string,
+  ) {}
+
+  static async open(mongoUrl: string, database: string): Promise<OrderProgress> {
+    const client = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 5_000 });
     await client.connect();
-    return await client.db(database).collection('orders').countDocuments({ status: 'PENDING' });
-  } finally {
-    await client.close();
+    return new OrderProgress(client, database);
+  }
+
+  private count(filter: Record<string, unknown>): Promise<number> {
+    return this.client.db(this.database).collection('orders').countDocuments(filter);
+  }
+
+  /** Orders not yet terminal. */
+  pending(): Promise<number> {
+    return this.count({ status: 'PENDING' });
+  }
+
+  /** Orders confirmed or rejected: the ones user-service counts. */
+  decided(): Promise<number> {
+    return this.count({ status: { $in: ['CONFIRMED', 'REJECTED'] } });
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
   }
 }
 

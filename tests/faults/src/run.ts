@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SyncInterval } from '@demo/infra';
 import { account, type Report } from './accounting.js';
-import { countPending, readDeadLetters, readInventory, readOrders, readUsers } from './collect.js';
+import { OrderProgress, readDeadLetters, readInventory, readOrders, readUsers } from './collect.js';
 import type { Fault, FaultContext } from './faults.js';
 import { type Catalog, type LoadResult, placeOrders } from './load.js';
 import { Services } from './services.js';
@@ -31,6 +31,8 @@ export interface FaultResult {
   timeline: string[];
   /** The services' last output, when the run broke a rule. */
   output?: string;
+  /** What the services logged at level error or fatal. */
+  errors: string[];
   ok: boolean;
 }
 
@@ -45,14 +47,17 @@ async function json<T>(url: string, body: unknown): Promise<T> {
   return (await response.json()) as T;
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+async function until(check: () => Promise<boolean>, timeoutMs: number, intervalMs = 500): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check().catch(() => false)) return true;
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
   return false;
 }
+
+/** How often the settle wait looks: the counts read the busiest server, which the saga needs. */
+const SETTLE_POLL_MS = 2_000;
 
 /** Users and stock: enough stock for most orders, so a run has both confirmations and rejections. */
 async function seed(
@@ -166,21 +171,23 @@ export async function runFault(fault: Fault, options: RunOptions): Promise<Fault
     // Settle: every order terminal, and user-service has counted every outcome.
     const settleMs = options.settleMs ?? 120_000;
     const settleDeadline = Date.now() + settleMs;
-    await until(
-      // no PENDING order
-      async () => (await countPending(stack!.mongoUrl, `${database}_orders`)) === 0,
-      settleMs,
-    );
-    await until(
-      // user counts caught up
-      async () => {
-        const orders = await readOrders(stack!.mongoUrl, `${database}_orders`);
-        const users = await readUsers(stack!.databaseUrl('users'), catalog.userIds);
-        const counted = users.reduce((n, u) => n + u.orderCount + u.rejectedOrderCount, 0);
-        return counted >= orders.filter((o) => o.status === 'CONFIRMED' || o.status === 'REJECTED').length;
-      },
-      Math.max(5_000, settleDeadline - Date.now()),
-    );
+    const progress = await OrderProgress.open(stack.mongoUrl, `${database}_orders`);
+    try {
+      await until(async () => (await progress.pending()) === 0, settleMs, SETTLE_POLL_MS);
+      const usersUrl = stack.databaseUrl('users');
+      await until(
+        // user counts caught up
+        async () => {
+          const users = await readUsers(usersUrl, catalog.userIds);
+          const counted = users.reduce((n, u) => n + u.orderCount + u.rejectedOrderCount, 0);
+          return counted >= (await progress.decided());
+        },
+        Math.max(5_000, settleDeadline - Date.now()),
+        SETTLE_POLL_MS,
+      );
+    } finally {
+      await progress.close();
+    }
     // A little longer: a duplicate effect would arrive now.
     await new Promise((r) => setTimeout(r, 3_000));
     ctx.note('settled');
@@ -209,6 +216,7 @@ export async function runFault(fault: Fault, options: RunOptions): Promise<Fault
       report,
       timeline,
       output: ok ? undefined : services.output(),
+      errors: services.errors(),
       ok,
     };
   } finally {

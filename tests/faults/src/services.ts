@@ -16,6 +16,15 @@ function rssOf(pid: number | undefined): number | undefined {
   }
 }
 
+/** A process's log lines at level error or fatal (pino JSON), the first `max`. */
+function errorLines(name: string, output: string, max: number): string[] {
+  return output
+    .split('\n')
+    .filter((line) => /"level":"(error|fatal)"/.test(line))
+    .slice(0, max)
+    .map((line) => `${name}: ${line.slice(0, 1_500)}`);
+}
+
 /** The three services as real processes on the harness's stack; kills, restarts, memory. */
 export class Services {
   private readonly running = new Map<ServiceName, ServiceProcess>();
@@ -23,6 +32,8 @@ export class Services {
   readonly maxRss: Record<string, number> = {};
   /** Output of processes that were killed, so a failure can show what they said. */
   private readonly history: string[] = [];
+  /** Error lines of processes that were killed or exited. */
+  private readonly pastErrors: string[] = [];
   private sampler: NodeJS.Timeout | undefined;
 
   constructor(
@@ -82,6 +93,7 @@ export class Services {
   async kill(name: ServiceName): Promise<void> {
     const service = this.get(name);
     await service.kill();
+    this.pastErrors.push(...errorLines(name, service.output(), 20));
     this.history.push(`--- ${name} (killed) ---\n${service.output().slice(-4000)}`);
     this.running.delete(name);
   }
@@ -94,6 +106,7 @@ export class Services {
       if (Date.now() > deadline) return false;
       await new Promise((r) => setTimeout(r, 100));
     }
+    this.pastErrors.push(...errorLines(name, service.output(), 20));
     this.history.push(
       `--- ${name} (exited ${service.child.signalCode ?? service.child.exitCode}) ---\n${service.output().slice(-4000)}`,
     );
@@ -112,6 +125,14 @@ export class Services {
   output(): string {
     const live = [...this.running].map(([name, s]) => `--- ${name} ---\n${s.output().slice(-4000)}`);
     return [...this.history, ...live].join('\n');
+  }
+
+  /** What the services logged at level error or fatal (at most 20 lines a process). */
+  errors(): string[] {
+    return [
+      ...this.pastErrors,
+      ...[...this.running].flatMap(([name, s]) => errorLines(name, s.output(), 20)),
+    ];
   }
 
   async stopAll(): Promise<void> {

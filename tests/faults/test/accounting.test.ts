@@ -65,7 +65,25 @@ describe('fault run accounting', () => {
     const pending = order('o3', 'PENDING');
     run.accepted = [...run.accepted, acceptedOf(pending)];
     run.orders = [...run.orders, pending, order('o4', 'PENDING')];
-    expect(account(run, limits).stuck).toBe(2);
+    run.reservations = [...run.reservations, { orderId: 'o4', status: 'REJECTED', items: [] }];
+    const report = account(run, limits);
+    expect(report.stuck).toBe(2);
+    // Which side the saga waits on.
+    expect(report.violations).toEqual([
+      'order o3 is still PENDING (no answer from inventory-service)',
+      'order o4 (answer not received) is still PENDING (inventory-service REJECTED: order-service has not applied it)',
+    ]);
+  });
+
+  it('counts an order the saga deadline gave up on as stuck, though its state is terminal', () => {
+    const run = healthy();
+    const late: StoredOrder = { ...order('o3', 'REJECTED'), reason: 'deadline_exceeded' };
+    run.accepted = [...run.accepted, acceptedOf(late)];
+    run.orders = [...run.orders, late];
+    run.users = [{ id: 'u1', orderCount: 1, rejectedOrderCount: 2 }];
+    const report = account(run, limits);
+    expect(report.stuck).toBe(1);
+    expect(report.violations).toEqual(['order o3 is REJECTED by the saga deadline (deadline_exceeded)']);
   });
 
   it('counts stock taken twice and an order counted twice for its user as duplicated', () => {

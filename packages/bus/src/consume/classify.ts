@@ -7,8 +7,8 @@ import { BusError, PermanentError } from '../errors.js';
  *
  * - `permanent`: the handler said so (`PermanentError` anywhere in the chain): dead-letter now.
  * - `transient`: the infrastructure is away (connection refused or reset, pool or socket
- *   timeouts, PostgreSQL class 08 and 57P0x, MongoDB network and server-selection errors, NATS
- *   timeouts): retry with backoff for the subscription's transient budget.
+ *   timeouts, PostgreSQL class 08 and 57P0x, MongoDB network and server-selection errors and the
+ *   codes of a server shutting down or stepping down, NATS timeouts): retry with backoff for the subscription's transient budget.
  * - `failed`: anything else: counted against `maxDeliver`.
  */
 export type FailureKind = 'permanent' | 'transient' | 'failed';
@@ -53,9 +53,23 @@ const TRANSIENT_ERROR_NAMES = new Set([
   'MongoNotConnectedError',
   'MongoTopologyClosedError',
   'MongoWaitQueueTimeoutError',
+  // Client-side operation timeout (`timeoutMS`): the server did not answer in time.
+  'MongoOperationTimeoutError',
   // nats.js: a request (or a JetStream publish) without an answer in time.
   'TimeoutError',
 ]);
+
+/**
+ * MongoDB server error codes of a server that is shutting down, stepping down or not reachable
+ * from the one that answered: the retryable-error codes of MongoDB's retryable-writes
+ * specification (6 HostUnreachable, 7 HostNotFound, 89 NetworkTimeout, 91 ShutdownInProgress,
+ * 189 PrimarySteppedDown, 262 ExceededTimeLimit, 9001 SocketException, 10107 NotWritablePrimary,
+ * 11600 InterruptedAtShutdown, 11602 InterruptedDueToReplStateChange, 13435
+ * NotPrimaryNoSecondaryOk, 13436 NotPrimaryOrSecondary). A stopped `mongod` answers its
+ * in-flight operations with 11600 or 91; a replica set's election with 189/10107. Numeric, so
+ * they never meet PostgreSQL's string SQLSTATEs; 11000 (duplicate key) is not among them.
+ */
+const TRANSIENT_MONGO_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
 
 /** Driver messages without a code: pg's pool and client when the server goes away. */
 const TRANSIENT_MESSAGES = [
@@ -66,6 +80,10 @@ const TRANSIENT_MESSAGES = [
   /the database system is (starting up|shutting down|in recovery mode)/i,
   /connection (timed out|timeout)/i,
   /socket hang up/i,
+  // The MongoDB driver's network messages, also on a MongoBulkWriteError that rethrows a lost or
+  // refused connection of `insertMany`/`bulkWrite` without it as its cause.
+  /^connection \d+ to \S+ (closed|timed out)$/,
+  /\bconnect (ECONNREFUSED|ECONNRESET|ETIMEDOUT)\b/,
 ];
 
 const MAX_DEPTH = 10;
@@ -103,6 +121,13 @@ function isTransientOne(e: unknown): boolean {
     return true;
   const name = prop(e, 'name');
   if (typeof name === 'string' && TRANSIENT_ERROR_NAMES.has(name)) return true;
+  if (
+    typeof code === 'number' &&
+    typeof name === 'string' &&
+    name.startsWith('Mongo') &&
+    TRANSIENT_MONGO_CODES.has(code)
+  )
+    return true;
   const labels = prop(e, 'errorLabelSet');
   if (labels instanceof Set && (labels.has('ResetPool') || labels.has('RetryableWriteError'))) return true;
   const message = prop(e, 'message');
