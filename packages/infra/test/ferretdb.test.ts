@@ -48,31 +48,29 @@ describe('FerretDB on a PostgreSQL of its own', () => {
     expect(() => ferretDbBackend('mysql')).toThrow(/DEMO_FERRETDB_BACKEND/);
   });
 
-  it(
-    'keeps its storage when only FerretDB stops, starts again on it, and stops both at the end',
-    { timeout: 120_000 },
-    async () => {
-      const port = await freePort();
-      record = await startFerretDb({ dir, port, backend: 'postgresql' });
-      const storagePid = Number(record.extra.backendPid);
-      expect(record.extra.backend).toBe('FerretDB on PostgreSQL');
-      expect(storagePid).toBeGreaterThan(0);
-      await insert(record.url, 'before-the-stop');
+  it('keeps its storage when only FerretDB stops, starts again on it, and stops both at the end', {
+    timeout: 120_000,
+  }, async () => {
+    const port = await freePort();
+    record = await startFerretDb({ dir, port, backend: 'postgresql' });
+    const storagePid = Number(record.extra.backendPid);
+    expect(record.extra.backend).toBe('FerretDB on PostgreSQL');
+    expect(storagePid).toBeGreaterThan(0);
+    await insert(record.url, 'before-the-stop');
 
-      // A fault: only the FerretDB process stops (as the fault harness stops "MongoDB").
-      await stopProcess(record.pid);
-      expect(isAlive(record.pid)).toBe(false);
-      expect(isAlive(storagePid)).toBe(true);
+    // A fault: only the FerretDB process stops (as the fault harness stops "MongoDB").
+    await stopProcess(record.pid);
+    expect(isAlive(record.pid)).toBe(false);
+    expect(isAlive(storagePid)).toBe(true);
 
-      record = await startFerretDb({ dir, port, backend: 'postgresql' });
-      expect(Number(record.extra.backendPid)).toBe(storagePid);
-      expect(await count(record.url)).toBe(1);
+    record = await startFerretDb({ dir, port, backend: 'postgresql' });
+    expect(Number(record.extra.backendPid)).toBe(storagePid);
+    expect(await count(record.url)).toBe(1);
 
-      const last = record;
-      record = undefined;
-      await stopFerretDb(last);
-      expect(isAlive(last.pid)).toBe(false);
-      expect(isAlive(storagePid)).toBe(false);
-    },
-  );
+    const last = record;
+    record = undefined;
+    await stopFerretDb(last);
+    expect(isAlive(last.pid)).toBe(false);
+    expect(isAlive(storagePid)).toBe(false);
+  });
 });

@@ -98,31 +98,29 @@ describe('StockLevelRepository', () => {
     expect(results.filter(Boolean).length).toBeLessThanOrEqual(4);
   });
 
-  it(
-    'fails with an error the consumer retries (transient) when MongoDB goes away',
-    { timeout: 60_000 },
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'read-model-outage-'));
-      const server = await startFerretDb({ dir, port: await freePort(), backend: 'sqlite' });
-      const own = await new MongoClient(server.url, { serverSelectionTimeoutMS: 1_000 }).connect();
-      try {
-        const model = new StockLevelRepository(own.db('outage'), 5);
-        expect(await model.apply({ ...change(3, 1), sku: 'GONE-1' }, meta(1))).toBe(true);
-        await stopProcess(server.pid);
-        // Every attempt while it is away, not only the first (the driver's bulk API reported the
-        // later ones as a MongoBulkWriteError "connect ECONNREFUSED", an ordinary failure).
-        for (let attempt = 2; attempt <= 4; attempt++) {
-          const error = await model
-            .apply({ ...change(2, 2), sku: 'GONE-1' }, meta(attempt))
-            .catch((e: unknown) => e);
-          expect(error).toBeInstanceOf(Error);
-          expect(classifyFailure(error)).toBe('transient');
-        }
-      } finally {
-        await own.close();
-        await stopFerretDb(server);
-        rmSync(dir, { recursive: true, force: true });
+  it('fails with an error the consumer retries (transient) when MongoDB goes away', {
+    timeout: 60_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'read-model-outage-'));
+    const server = await startFerretDb({ dir, port: await freePort(), backend: 'sqlite' });
+    const own = await new MongoClient(server.url, { serverSelectionTimeoutMS: 1_000 }).connect();
+    try {
+      const model = new StockLevelRepository(own.db('outage'), 5);
+      expect(await model.apply({ ...change(3, 1), sku: 'GONE-1' }, meta(1))).toBe(true);
+      await stopProcess(server.pid);
+      // Every attempt while it is away, not only the first (the driver's bulk API reported the
+      // later ones as a MongoBulkWriteError "connect ECONNREFUSED", an ordinary failure).
+      for (let attempt = 2; attempt <= 4; attempt++) {
+        const error = await model
+          .apply({ ...change(2, 2), sku: 'GONE-1' }, meta(attempt))
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(Error);
+        expect(classifyFailure(error)).toBe('transient');
       }
-    },
-  );
+    } finally {
+      await own.close();
+      await stopFerretDb(server);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

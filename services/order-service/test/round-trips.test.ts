@@ -137,36 +137,32 @@ describe('MongoDB commands an order costs', () => {
     expect(confirming.length).toBeLessThanOrEqual(1.7 * count);
   });
 
-  it(
-    'fails the shared writes with an error the consumer retries (transient) while MongoDB is away',
-    { timeout: 60_000 },
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'order-outage-'));
-      const server = await startFerretDb({ dir, port: await freePort(), backend: 'sqlite' });
-      const own = await new MongoClient(server.url, { serverSelectionTimeoutMS: 1_000 }).connect();
-      try {
-        const cols = collections(own.db('outage'));
-        const intents = new PendingEventsLog(cols, silentLogger);
-        const deadlines = new SagaDeadlines(own.db('outage'));
-        const event = { id: randomUUID(), subject: 'orders.created', data: {}, traceContext: {} };
-        await intents.intend(randomUUID(), [event], new Date());
-        await stopProcess(server.pid);
-        // Every attempt, not only the first: the driver's bulk API (insertMany) reported the later
-        // ones as a MongoBulkWriteError "connect ECONNREFUSED", an ordinary failure (dead letters).
-        for (let attempt = 0; attempt < 3; attempt++) {
-          const failures = await Promise.all([
-            intents
-              .intend(randomUUID(), [{ ...event, id: randomUUID() }], new Date())
-              .catch((e: unknown) => e),
-            deadlines.set(randomUUID(), new Date()).catch((e: unknown) => e),
-          ]);
-          for (const error of failures) expect(classifyFailure(error)).toBe('transient');
-        }
-      } finally {
-        await own.close();
-        await stopFerretDb(server);
-        rmSync(dir, { recursive: true, force: true });
+  it('fails the shared writes with an error the consumer retries (transient) while MongoDB is away', {
+    timeout: 60_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'order-outage-'));
+    const server = await startFerretDb({ dir, port: await freePort(), backend: 'sqlite' });
+    const own = await new MongoClient(server.url, { serverSelectionTimeoutMS: 1_000 }).connect();
+    try {
+      const cols = collections(own.db('outage'));
+      const intents = new PendingEventsLog(cols, silentLogger);
+      const deadlines = new SagaDeadlines(own.db('outage'));
+      const event = { id: randomUUID(), subject: 'orders.created', data: {}, traceContext: {} };
+      await intents.intend(randomUUID(), [event], new Date());
+      await stopProcess(server.pid);
+      // Every attempt, not only the first: the driver's bulk API (insertMany) reported the later
+      // ones as a MongoBulkWriteError "connect ECONNREFUSED", an ordinary failure (dead letters).
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const failures = await Promise.all([
+          intents.intend(randomUUID(), [{ ...event, id: randomUUID() }], new Date()).catch((e: unknown) => e),
+          deadlines.set(randomUUID(), new Date()).catch((e: unknown) => e),
+        ]);
+        for (const error of failures) expect(classifyFailure(error)).toBe('transient');
       }
-    },
-  );
+    } finally {
+      await own.close();
+      await stopFerretDb(server);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
