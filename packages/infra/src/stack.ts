@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCollector } from './local/collector.js';
-import { startFerretDb } from './local/ferretdb.js';
+import { startFerretDb, stopFerretDb } from './local/ferretdb.js';
 import { startJaeger } from './local/jaeger.js';
 import { startNats } from './local/nats.js';
 import { startNatsCluster } from './local/nats-cluster.js';
@@ -216,7 +216,7 @@ export async function restartDead(
 }
 
 export async function stopStack(stack: Stack): Promise<void> {
-  await Promise.all(stack.servers.map((s) => stopProcess(s.pid)));
+  await Promise.all(stack.servers.map((s) => (s.name === 'mongodb' ? stopFerretDb(s) : stopProcess(s.pid))));
   rmSync(stateFile(stack.dir), { force: true });
 }
 

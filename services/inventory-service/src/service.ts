@@ -41,9 +41,10 @@ export const inventoryService = defineService<InventoryServiceDeps>({
     consume(OrderCancelled, (deps: InventoryServiceDeps) =>
       onOrderCancelled(deps.reservations, deps.outcomes),
     ),
-    // One at a time: a SKU's changes apply in stream order (the sequence filter then only guards redeliveries).
+    // Many at a time: a change applies only over an older stream sequence, so the newest wins in
+    // any order, and the changes handled together share two MongoDB commands (StockLevelRepository).
     consume(InventoryStockChanged, (deps: InventoryServiceDeps) => onStockChanged(deps.stockLevels), {
-      concurrency: 1,
+      concurrency: 16,
     }),
   ],
 });

@@ -11,7 +11,7 @@ describe('StockLevelRepository', () => {
   let repo: StockLevelRepository;
 
   beforeAll(async () => {
-    client = await new MongoClient(testServers().mongoUrl).connect();
+    client = await new MongoClient(testServers().mongoUrl, { monitorCommands: true }).connect();
     db = client.db(uniqueName('inventory_read_model'));
     repo = new StockLevelRepository(db, 5);
     await repo.ensureIndexes();
@@ -64,5 +64,33 @@ describe('StockLevelRepository', () => {
     await repo.apply({ ...change(4, 6), sku: 'ONCE-1' }, once);
     await repo.apply({ ...change(4, 6), sku: 'ONCE-1' }, once);
     expect(await repo.movementsOf('ONCE-1', { limit: 10 })).toHaveLength(1);
+  });
+
+  it('writes changes that arrive together in two commands, the newest of each SKU winning', async () => {
+    const sent: string[] = [];
+    const listen = (e: { commandName: string }) => sent.push(e.commandName);
+    client.on('commandStarted', listen);
+    // 20 changes of two SKUs at once, in no particular order of their stream sequences.
+    const seqs = [35, 31, 40, 33, 38, 32, 39, 34, 36, 37];
+    const results = await Promise.all(
+      seqs.flatMap((seq) => [
+        repo.apply({ ...change(100 - seq, seq), sku: 'BATCH-A' }, meta(seq)),
+        repo.apply({ ...change(200 - seq, seq), sku: 'BATCH-B' }, meta(seq)),
+      ]),
+    );
+    client.off('commandStarted', listen);
+    const levels = await repo.list({ limit: 10, afterSku: 'BATCH' });
+    expect(levels.filter((l) => l.sku.startsWith('BATCH-')).map((l) => [l.sku, l.available])).toEqual([
+      ['BATCH-A', 60],
+      ['BATCH-B', 160],
+    ]);
+    expect((await repo.movementsOf('BATCH-A', { limit: 20 })).map((m) => m.seq)).toEqual(
+      [...seqs].sort((a, b) => b - a),
+    );
+    // The first change is written alone, the 19 that came meanwhile together: 2 commands each time.
+    expect(sent.length).toBeLessThanOrEqual(4);
+    // The newest change of each SKU moved its level; the first one may have, too (it went alone).
+    expect(results.filter(Boolean).length).toBeGreaterThanOrEqual(2);
+    expect(results.filter(Boolean).length).toBeLessThanOrEqual(4);
   });
 });

@@ -33,7 +33,12 @@ await runService({
     const db = collections(mongo.db);
     await ensureIndexes(db);
     const locks = new DocumentLocks();
-    const orders = new OrdersRepository(db, locks, new PendingEventsLog(db, logger));
+    const orders = new OrdersRepository(
+      db,
+      locks,
+      new PendingEventsLog(db, logger),
+      outbox(new MongoOutboxStore(db, { logger })),
+    );
     const customers = new CustomersRepository(db, locks);
     const deadlines = new SagaDeadlines(mongo.db);
     await deadlines.ensureIndexes();
@@ -41,7 +46,6 @@ await runService({
     const saga = new OrderSaga({
       orders,
       customers,
-      committed: outbox(new MongoOutboxStore(db, { logger })),
       outcomes: counter<{ outcome: OrderOutcome; reason: string }>('demo.orders', {
         description: 'Orders that reached an outcome: confirmed, rejected or cancelled, with the reason',
         unit: '{order}',

@@ -19,6 +19,9 @@ import {
   onUserDeleted,
 } from './events/subscriptions.js';
 
+/** Handlers of `inventory.reserved` (and of `inventory.rejected`) running at once. */
+const SAGA_ANSWERS_AT_ONCE = 32;
+
 /** What the handlers of this service need. */
 export interface OrderServiceDeps {
   customers: CustomersRepository;
@@ -36,7 +39,13 @@ export const orderService = defineService<OrderServiceDeps>({
   consumes: [
     consume(UserCreated, (deps: OrderServiceDeps) => onUserCreated(deps.customers)),
     consume(UserDeleted, (deps: OrderServiceDeps) => onUserDeleted(deps.customers, deps.saga)),
-    consume(InventoryReserved, (deps: OrderServiceDeps) => onInventoryReserved(deps.saga)),
-    consume(InventoryRejected, (deps: OrderServiceDeps) => onInventoryRejected(deps.saga)),
+    // The saga's answers, 32 at a time: each is a write or two to its own order document (the
+    // document locks order those of one order), and at 8 they queued behind MongoDB round trips.
+    consume(InventoryReserved, (deps: OrderServiceDeps) => onInventoryReserved(deps.saga), {
+      concurrency: SAGA_ANSWERS_AT_ONCE,
+    }),
+    consume(InventoryRejected, (deps: OrderServiceDeps) => onInventoryRejected(deps.saga), {
+      concurrency: SAGA_ANSWERS_AT_ONCE,
+    }),
   ],
 });

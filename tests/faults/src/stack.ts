@@ -15,6 +15,7 @@ import {
   startNats,
   startNatsCluster,
   startPostgres,
+  stopFerretDb,
   stopProcess,
   waitUntil,
   withCredentials,
@@ -107,8 +108,8 @@ export class FaultStack {
         startPostgres({ dir: join(options.dir, 'postgres'), port: postgresPort }),
         startFerretDb({ dir: join(options.dir, 'ferretdb'), port: mongoPort }),
       ]);
-      for (const server of [postgres, mongo])
-        if (server.status === 'fulfilled') started.push(() => stopProcess(server.value.pid));
+      if (postgres.status === 'fulfilled') started.push(() => stopProcess(postgres.value.pid));
+      if (mongo.status === 'fulfilled') started.push(() => stopFerretDb(mongo.value));
       if (postgres.status === 'rejected') throw postgres.reason;
       if (mongo.status === 'rejected') throw mongo.reason;
       // Each service connects as the role that owns its database, as in compose and Kubernetes.
@@ -211,7 +212,7 @@ export class FaultStack {
     await Promise.all([
       this.nats && stopProcess(this.nats.pid),
       this.postgres && stopProcess(this.postgres.pid),
-      this.mongo && stopProcess(this.mongo.pid),
+      this.mongo && stopFerretDb(this.mongo),
     ]);
   }
 }

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -77,6 +77,12 @@ interface StepResult {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+/** The machine is shared: its load average (1, 5, 15 min) beside the figures. */
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+const loadAtStart = load();
 const dir = await mkdtemp(join(tmpdir(), 'saga-bench-'));
 let stack: Stack | undefined;
 const services = new Map<ServiceName, ServiceProcess>();
@@ -243,7 +249,12 @@ try {
       'inventory-service': 0,
     };
     const cpuBefore = Object.fromEntries(SERVICES.map((s) => [s, processSample(pidOf(s)).cpuSeconds]));
-    const serverPids = (stack?.servers ?? []).filter((x) => x.name !== 'postgres');
+    // FerretDB's own PostgreSQL (its PostgreSQL backend) counts as part of "mongodb".
+    const serverPids = (stack?.servers ?? []).flatMap((x) => {
+      if (x.name === 'postgres') return [];
+      const backendPid = Number(x.extra.backendPid ?? 0);
+      return backendPid > 0 ? [x, { name: `${x.name}-storage`, pid: backendPid }] : [x];
+    });
     const serverCpuBefore = serverPids.map((x) => processSample(x.pid).cpuSeconds);
     const wallBefore = performance.now();
     let sampling = true;
@@ -325,8 +336,8 @@ const knee = results
   .map((r) => r.rate)
   .reduce((a, b) => Math.max(a, b), 0);
 const lines = [
-  `saga benchmark: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${f(totalmem() / 2 ** 30)} GiB; ` +
-    `${stepMs / 1000}s a rate, settle up to ${settleMs / 1000}s`,
+  `saga benchmark: ${new Date().toISOString()}, node ${process.version}, ${stack?.servers.find((x) => x.name === 'mongodb')?.extra.backend ?? 'MongoDB'}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${f(totalmem() / 2 ** 30)} GiB; ` +
+    `${stepMs / 1000}s a rate, settle up to ${settleMs / 1000}s; load average ${loadAtStart} at the start, ${load()} at the end`,
   '',
   '| orders/s offered | achieved | HTTP p50 ms | HTTP p99 ms | errors | POST→terminal p50 ms | p95 ms | p99 ms | pending after settle | outbox backlog peak (user/order/inventory) | CPU % (user/order/inventory) | peak RSS MiB (user/order/inventory) |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |',
@@ -340,7 +351,7 @@ const lines = [
     .map(
       (r) =>
         `${r.rate}/s ${Object.entries(r.serverCpu)
-          .map(([k, v]) => `${k === 'mongodb' ? 'ferretdb' : k} ${f(v)}`)
+          .map(([k, v]) => `${k.replace('mongodb', 'ferretdb')} ${f(v)}`)
           .join(', ')}`,
     )
     .join('; ')}`,

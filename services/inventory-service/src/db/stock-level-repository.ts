@@ -53,6 +53,29 @@ export interface ChangeMeta {
   time: Date;
 }
 
+interface QueuedChange {
+  change: InventoryStockChangedData;
+  meta: ChangeMeta;
+  resolve(moved: boolean): void;
+  reject(error: unknown): void;
+}
+
+const DUPLICATE_KEY = 11000;
+
+/** The per-statement failures of a bulk write (`index` into what was sent), or none. */
+function writeErrorsOf(error: unknown): Array<{ index: number; code: number | undefined }> {
+  const raw = (error as { writeErrors?: unknown } | null)?.writeErrors;
+  const list = Array.isArray(raw) ? raw : raw ? [raw] : [];
+  return list.map((e: { index?: number; code?: number }) => ({ index: e.index ?? -1, code: e.code }));
+}
+
+/** True when every failure of a write is a duplicate key (what it would write is there already). */
+function onlyDuplicateKeys(error: unknown): boolean {
+  if (isDuplicateKey(error)) return true;
+  const failed = writeErrorsOf(error);
+  return failed.length > 0 && failed.every((e) => e.code === DUPLICATE_KEY);
+}
+
 export const STOCK_LEVELS = 'stock_levels';
 export const STOCK_MOVEMENTS = 'stock_movements';
 
@@ -64,6 +87,8 @@ export const STOCK_MOVEMENTS = 'stock_movements';
 export class StockLevelRepository {
   private readonly levels: Collection<StockLevelDocument>;
   private readonly movements: Collection<StockMovementDocument>;
+  private queued: QueuedChange[] = [];
+  private writing = false;
 
   constructor(
     db: Db,
@@ -80,45 +105,95 @@ export class StockLevelRepository {
 
   /**
    * Records the movement (once per event id) and moves the SKU's levels forward, unless a change
-   * from later in the stream was applied already. Returns whether the levels moved.
+   * from later in the stream was applied already. Returns whether the levels moved. Changes that
+   * arrive while a write is under way are written together in the next one: their movements in
+   * one `insertMany`, and of each SKU only the newest change, all SKUs in one `bulkWrite` (an
+   * older change of the same batch is stale as if it had arrived after the newer one).
    */
-  async apply(change: InventoryStockChangedData, meta: ChangeMeta): Promise<boolean> {
+  apply(change: InventoryStockChangedData, meta: ChangeMeta): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.queued.push({ change, meta, resolve, reject });
+      if (!this.writing) void this.writeQueued();
+    });
+  }
+
+  private async writeQueued(): Promise<void> {
+    this.writing = true;
     try {
-      await this.movements.insertOne({
-        _id: meta.eventId,
-        sku: change.sku,
-        change: change.change,
-        cause: change.cause,
-        available: change.available,
-        reserved: change.reserved,
-        ...(change.orderId === undefined ? {} : { orderId: change.orderId }),
-        at: meta.time,
-        seq: meta.streamSequence,
-      });
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
+      while (this.queued.length > 0) {
+        const batch = this.queued;
+        this.queued = [];
+        try {
+          const moved = await this.write(batch);
+          for (const [i, queued] of batch.entries()) queued.resolve(moved[i] ?? false);
+        } catch (error) {
+          for (const queued of batch) queued.reject(error);
+        }
+      }
+    } finally {
+      this.writing = false;
     }
+  }
+
+  /** Writes a batch of changes; answers, for each, whether it moved its SKU's levels. */
+  private async write(batch: readonly QueuedChange[]): Promise<boolean[]> {
     try {
-      // Matches only an older document; none matching means insert, which for an existing SKU
-      // (a newer change was applied) is a duplicate key: the change is stale.
-      await this.levels.updateOne(
-        { _id: change.sku, seq: { $lt: meta.streamSequence } },
-        {
-          $set: {
-            available: change.available,
-            reserved: change.reserved,
-            lowStock: isLowStock(change.available, this.lowStockThreshold),
-            updatedAt: meta.time,
-            seq: meta.streamSequence,
-          },
-        },
-        { upsert: true },
+      await this.movements.insertMany(
+        batch.map(({ change, meta }) => ({
+          _id: meta.eventId,
+          sku: change.sku,
+          change: change.change,
+          cause: change.cause,
+          available: change.available,
+          reserved: change.reserved,
+          ...(change.orderId === undefined ? {} : { orderId: change.orderId }),
+          at: meta.time,
+          seq: meta.streamSequence,
+        })),
+        { ordered: false },
       );
-      return true;
     } catch (error) {
-      if (isDuplicateKey(error)) return false;
-      throw error;
+      if (!onlyDuplicateKeys(error)) throw error;
     }
+    const newest = new Map<string, number>();
+    batch.forEach(({ change, meta }, i) => {
+      const current = newest.get(change.sku);
+      if (current === undefined || (batch[current]?.meta.streamSequence ?? 0) < meta.streamSequence)
+        newest.set(change.sku, i);
+    });
+    const winners = [...newest.values()];
+    const stale = new Set<number>();
+    try {
+      // Each matches only an older document; none matching means insert, which for an existing
+      // SKU (a newer change was applied) is a duplicate key: the change is stale.
+      await this.levels.bulkWrite(
+        winners.map((i) => {
+          const { change, meta } = batch[i] as QueuedChange;
+          return {
+            updateOne: {
+              filter: { _id: change.sku, seq: { $lt: meta.streamSequence } },
+              update: {
+                $set: {
+                  available: change.available,
+                  reserved: change.reserved,
+                  lowStock: isLowStock(change.available, this.lowStockThreshold),
+                  updatedAt: meta.time,
+                  seq: meta.streamSequence,
+                },
+              },
+              upsert: true,
+            },
+          };
+        }),
+        { ordered: false },
+      );
+    } catch (error) {
+      const failed = writeErrorsOf(error);
+      if (failed.length === 0 || failed.some((e) => e.code !== DUPLICATE_KEY)) throw error;
+      for (const e of failed) stale.add(winners[e.index] ?? -1);
+    }
+    const moved = new Set(winners.filter((i) => !stale.has(i)));
+    return batch.map((_, i) => moved.has(i));
   }
 
   /** Levels ordered by SKU, from after `afterSku`, optionally only low (or only not low) ones. */

@@ -1,8 +1,10 @@
 import type { PendingEvent } from '@demo/bus';
 import type { KeysetPosition } from '@demo/http';
+import type { Committed } from '@demo/service';
 import type { Filter } from 'mongodb';
-import type { Order, OrderStatus, Transition } from '../domain/order.js';
+import type { Order, OrderEvent, OrderStatus, Transition } from '../domain/order.js';
 import type { DocumentLocks } from './document-locks.js';
+import { toPendingEvent } from './order-events.js';
 import type { PendingEventsLog } from './pending-events.js';
 import type { Collections, OrderDocument, OutboxEntry } from './schema.js';
 
@@ -44,25 +46,46 @@ function toOutboxEntry(event: PendingEvent, now: Date): OutboxEntry {
   };
 }
 
+export interface OrdersRepositoryOptions {
+  /** Orders placed here and not yet seen to move, kept to spare a read when a signal arrives. Default 10,000. */
+  knownOrders?: number;
+}
+
+/**
+ * The orders and the events they announce. Each write stores the new state and its event in one
+ * document (atomic without transactions), after the event's intent in the `outbox` collection,
+ * then tells `committed` (the relay publishes right away).
+ */
 export class OrdersRepository {
+  /** Orders this process placed, as it wrote them, while it has not seen them move (oldest first). */
+  private readonly placed = new Map<string, Order>();
+  private readonly knownOrders: number;
+
   constructor(
     private readonly collections: Pick<Collections, 'orders'>,
     /** Every write to an order document goes through it. */
     private readonly locks: DocumentLocks,
     /** Where each write records its event as pending before it changes the order. */
     private readonly pending: PendingEventsLog,
-  ) {}
+    /** Told about the events of every committed write (wakes the relay). */
+    private readonly committed: Committed,
+    options: OrdersRepositoryOptions = {},
+  ) {
+    this.knownOrders = options.knownOrders ?? 10_000;
+  }
 
   private get orders() {
     return this.collections.orders;
   }
 
   /**
-   * Stores a new order together with the event announcing it: one insert, atomic (after the
-   * event's intent in the `outbox` collection).
+   * Stores a new order together with the event announcing it: one insert, atomic, after the
+   * event's intent in the `outbox` collection and `alongside` (what must be stored before the
+   * order, e.g. its saga deadline), which run together.
    */
-  async insert(order: Order, event: PendingEvent): Promise<void> {
-    await this.pending.intend(order.id, [event], order.createdAt);
+  async insert(order: Order, event: OrderEvent, alongside?: () => Promise<void>): Promise<void> {
+    const pending = toPendingEvent(event);
+    await Promise.all([this.pending.intend(order.id, [pending], order.createdAt), alongside?.()]);
     try {
       await this.orders.insertOne({
         _id: order.id,
@@ -71,12 +94,14 @@ export class OrdersRepository {
         status: order.status,
         createdAt: order.createdAt,
         updatedAt: order.updatedAt,
-        events: [toOutboxEntry(event, order.createdAt)],
+        events: [toOutboxEntry(pending, order.createdAt)],
       });
     } catch (error) {
-      await this.pending.forget([event.id]);
+      await this.pending.forget([pending.id]);
       throw error;
     }
+    this.remember(order);
+    this.committed([pending]);
   }
 
   async find(id: string): Promise<Order | null> {
@@ -84,6 +109,15 @@ export class OrdersRepository {
     return doc === null ? null : toOrder(doc);
   }
 
+  /**
+   * The order a signal is about, to decide its change: as this process placed it while it has
+   * not seen it move (no read), else as stored. Either way the write of the change is guarded
+   * on the status it starts from, so an order moved meanwhile (by another instance) is refused
+   * there.
+   */
+  async findForChange(id: string): Promise<Order | null> {
+    return this.placed.get(id) ?? this.find(id);
+  }
   /** Newest first. Ask for `limit + 1` to learn whether a next page exists. */
   async list({ userId, status, limit, after }: ListOrders): Promise<Order[]> {
     const filter: Filter<OrderDocument> = {};
@@ -113,11 +147,12 @@ export class OrdersRepository {
   }
 
   /**
-   * Applies `change` and queues `event` in one `findOneAndUpdate`, guarded on the status the
-   * change starts from. Null when the order was not in that status (already moved by another
+   * Applies `change` and queues its event in one `findOneAndUpdate`, guarded on the status the
+   * change starts from, then tells `committed`. Null when the order was not in that status (already moved by another
    * event, or by a concurrent handler): then nothing was written.
    */
-  async apply(orderId: string, change: Transition, event: PendingEvent, now: Date): Promise<Order | null> {
+  async apply(orderId: string, change: Transition, now: Date): Promise<Order | null> {
+    const event = toPendingEvent(change.event);
     const set: Partial<OrderDocument> = { status: change.status, updatedAt: now };
     if (change.reason !== undefined) set.reason = change.reason;
     if (change.total !== undefined) set.total = change.total;
@@ -136,7 +171,21 @@ export class OrdersRepository {
       await this.pending.forget([event.id]);
       throw error;
     }
-    if (doc === null) await this.pending.forget([event.id]);
-    return doc === null ? null : toOrder(doc);
+    // Whatever the outcome, the order is no longer as this process placed it.
+    this.placed.delete(orderId);
+    if (doc === null) {
+      await this.pending.forget([event.id]);
+      return null;
+    }
+    this.committed([event]);
+    return toOrder(doc);
+  }
+
+  private remember(order: Order): void {
+    this.placed.set(order.id, order);
+    if (this.placed.size > this.knownOrders) {
+      const oldest = this.placed.keys().next();
+      if (!oldest.done) this.placed.delete(oldest.value);
+    }
   }
 }

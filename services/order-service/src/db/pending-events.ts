@@ -1,22 +1,18 @@
 import type { BusLogger, PendingEvent } from '@demo/bus';
+import { CoalescedWrites } from './coalesced-writes.js';
 import type { Collections, PendingEventDocument } from './schema.js';
 
 /** Duplicate key: the intent of this event id is already recorded (a retried write). */
-const DUPLICATE_KEY = 11000;
+export const DUPLICATE_KEY = 11000;
 
-function isOnlyDuplicates(error: unknown): boolean {
+/** True when every failure of a write is a duplicate key (what it would write is there already). */
+export function isOnlyDuplicates(error: unknown): boolean {
   const writeErrors = (error as { writeErrors?: Array<{ code?: number }> } | null)?.writeErrors;
   const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
   return (
     (error as { code?: number } | null)?.code === DUPLICATE_KEY ||
     (list.length > 0 && list.every((e) => e.code === DUPLICATE_KEY))
   );
-}
-
-interface Waiting {
-  docs: PendingEventDocument[];
-  resolve(): void;
-  reject(error: unknown): void;
 }
 
 /**
@@ -31,23 +27,28 @@ interface Waiting {
  * so the extra write costs a fraction of a round trip per event.
  */
 export class PendingEventsLog {
-  private queued: Waiting[] = [];
-  private writing = false;
+  private readonly inserts: CoalescedWrites<PendingEventDocument>;
 
   constructor(
     private readonly collections: Pick<Collections, 'outbox'>,
     private readonly logger: BusLogger,
-  ) {}
+  ) {
+    this.inserts = new CoalescedWrites(async (docs) => {
+      try {
+        await this.collections.outbox.insertMany(docs, { ordered: false });
+      } catch (error) {
+        if (!isOnlyDuplicates(error)) throw error;
+      }
+    });
+  }
 
   /** Resolves once the intents of `events` (held by order `orderId`) are stored. */
   intend(orderId: string, events: readonly PendingEvent[], now: Date): Promise<void> {
-    const docs = events.map(
-      (event): PendingEventDocument => ({ _id: event.id, orderId, createdAt: event.createdAt ?? now }),
+    return this.inserts.run(
+      events.map(
+        (event): PendingEventDocument => ({ _id: event.id, orderId, createdAt: event.createdAt ?? now }),
+      ),
     );
-    return new Promise<void>((resolve, reject) => {
-      this.queued.push({ docs, resolve, reject });
-      if (!this.writing) void this.writeQueued();
-    });
   }
 
   /** Drops intents whose order write did not happen (best effort: a leftover is checked later). */
@@ -59,28 +60,6 @@ export class PendingEventsLog {
         { err: error, eventIds: ids },
         'could not drop outbox intents; the relay will check them',
       );
-    }
-  }
-
-  private async writeQueued(): Promise<void> {
-    this.writing = true;
-    try {
-      while (this.queued.length > 0) {
-        const batch = this.queued;
-        this.queued = [];
-        try {
-          await this.collections.outbox.insertMany(
-            batch.flatMap((w) => w.docs),
-            { ordered: false },
-          );
-          for (const w of batch) w.resolve();
-        } catch (error) {
-          if (isOnlyDuplicates(error)) for (const w of batch) w.resolve();
-          else for (const w of batch) w.reject(error);
-        }
-      }
-    } finally {
-      this.writing = false;
     }
   }
 }

@@ -1,10 +1,13 @@
 import type { Collection, Db } from 'mongodb';
+import { CoalescedWrites } from './coalesced-writes.js';
+import { isOnlyDuplicates } from './pending-events.js';
 
 /**
  * The `saga_deadlines` collection: one small document per order still waiting for the saga,
  * keyed by the order id, with the time it stops waiting. The sweep reads only this collection
  * (on FerretDB a query on any field but `_id` scans the whole collection, so it stays as small
- * as the number of orders in flight: an entry goes when its order settles).
+ * as the number of orders in flight: an entry goes when its order settles). Concurrent sets
+ * and clears are each written together, one command for all of them.
  */
 export interface SagaDeadlineDocument {
   /** The order id. */
@@ -12,14 +15,24 @@ export interface SagaDeadlineDocument {
   dueAt: Date;
 }
 
-/** Duplicate key: the deadline of this order is already recorded (a retried place). */
-const DUPLICATE_KEY = 11000;
-
 export class SagaDeadlines {
   private readonly deadlines: Collection<SagaDeadlineDocument>;
+  private readonly sets: CoalescedWrites<SagaDeadlineDocument>;
+  private readonly clears: CoalescedWrites<string>;
 
   constructor(db: Db) {
     this.deadlines = db.collection<SagaDeadlineDocument>('saga_deadlines');
+    this.sets = new CoalescedWrites(async (docs) => {
+      try {
+        await this.deadlines.insertMany(docs, { ordered: false });
+      } catch (error) {
+        // The deadline of this order is already recorded (a retried place).
+        if (!isOnlyDuplicates(error)) throw error;
+      }
+    });
+    this.clears = new CoalescedWrites(async (ids) => {
+      await this.deadlines.deleteMany({ _id: { $in: ids } });
+    });
   }
 
   async ensureIndexes(): Promise<void> {
@@ -27,12 +40,8 @@ export class SagaDeadlines {
   }
 
   /** Records when order `orderId` stops waiting; written before the order, so none is without one. */
-  async set(orderId: string, dueAt: Date): Promise<void> {
-    try {
-      await this.deadlines.insertOne({ _id: orderId, dueAt });
-    } catch (error) {
-      if ((error as { code?: number } | null)?.code !== DUPLICATE_KEY) throw error;
-    }
+  set(orderId: string, dueAt: Date): Promise<void> {
+    return this.sets.run([{ _id: orderId, dueAt }]);
   }
 
   /** Up to `limit` orders whose deadline is at or before `now`, earliest first. */
@@ -44,7 +53,7 @@ export class SagaDeadlines {
       .toArray();
   }
 
-  async clear(orderId: string): Promise<void> {
-    await this.deadlines.deleteOne({ _id: orderId });
+  clear(orderId: string): Promise<void> {
+    return this.clears.run([orderId]);
   }
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { BusLogger } from '@demo/bus';
-import type { Committed } from '@demo/service';
 import { type BusinessCounter, type BusinessHistogram, withAppContext } from '@demo/telemetry';
 import type { CustomersRepository } from '../db/customers-repository.js';
 import type { OrdersRepository } from '../db/orders-repository.js';
@@ -16,7 +15,6 @@ import {
   sagaDeadline,
   transition,
 } from '../domain/order.js';
-import { toPendingEvent } from './publishing.js';
 
 /** The user may not order: never announced by `users.created`, or deleted. */
 export class UnknownCustomerError extends Error {
@@ -32,8 +30,6 @@ export class UnknownCustomerError extends Error {
 export interface OrderSagaDeps {
   orders: OrdersRepository;
   customers: CustomersRepository;
-  /** Told about the events of every committed write (wakes the relay). */
-  committed: Committed;
   /** `demo.orders`, by outcome and reason (the saga's success objective reads it). */
   outcomes: BusinessCounter<{ outcome: OrderOutcome; reason: string }>;
   /** `demo.order.saga.duration`: placed → outcome, in seconds (the saga's latency objective). */
@@ -51,8 +47,8 @@ export type ExpireOutcome = 'rejected' | 'settled' | 'gone';
 
 /**
  * This service's part of the order saga: place an order, move it on when the saga says so.
- * Each step is one atomic write of the new state and its event (the order document's
- * outbox), then a nudge to the relay.
+ * The domain decides the change and its event; the repository writes both in one atomic
+ * write (the order document's outbox) and nudges the relay.
  */
 export class OrderSaga {
   private readonly clock: () => Date;
@@ -78,13 +74,16 @@ export class OrderSaga {
     id: string,
     input: { userId: string; items: readonly PlacedLine[] },
   ): Promise<Order> {
-    const customer = await this.deps.customers.find(input.userId);
+    // A customer read here moments ago who may order spares the read: the read after the
+    // insert below has the last word. Anyone else is read now (an unknown customer gets 422).
+    const recent = this.deps.customers.recent(input.userId);
+    const customer =
+      recent !== undefined && mayOrder(recent) ? recent : await this.deps.customers.find(input.userId);
     if (!mayOrder(customer)) throw new UnknownCustomerError(input.userId, customer?.deletedAt !== undefined);
     const { order, event } = placeOrder({ id, ...input, now: this.clock() });
-    const pending = toPendingEvent(event);
-    await this.deps.deadlines?.set(order.id, sagaDeadline(order.createdAt, this.deps.deadlineMs ?? 300_000));
-    await this.deps.orders.insert(order, pending);
-    this.deps.committed([pending]);
+    const { deadlines } = this.deps;
+    const dueAt = sagaDeadline(order.createdAt, this.deps.deadlineMs ?? 300_000);
+    await this.deps.orders.insert(order, event, deadlines && (() => deadlines.set(order.id, dueAt)));
     // `users.deleted` may have been handled between the check above and the insert, its search
     // for pending orders missing this one. Both sides write before they read, so at least one
     // sees the other: here, cancel the order as the handler would have.
@@ -102,7 +101,7 @@ export class OrderSaga {
    */
   async advance(orderId: string, signal: OrderSignal, logger = this.deps.logger): Promise<Order | null> {
     return withAppContext({ 'app.order.id': orderId }, async () => {
-      const order = await this.deps.orders.find(orderId);
+      const order = await this.deps.orders.findForChange(orderId);
       if (order === null) {
         logger.warn({ orderId, signal: signal.type }, 'no such order; signal ignored');
         return null;
@@ -139,10 +138,8 @@ export class OrderSaga {
     }
     const release = releaseAfterDeadline(order);
     if (release === null) return 'settled';
-    const pending = toPendingEvent(release.event);
-    const held = await this.deps.orders.apply(order.id, release, pending, this.clock());
-    if (held !== null) this.deps.committed([pending]);
-    logger.warn({ orderId, eventId: pending.id }, 'order rejected: saga deadline passed; release requested');
+    await this.deps.orders.apply(order.id, release, this.clock());
+    logger.warn({ orderId }, 'order rejected: saga deadline passed; release requested');
     return 'rejected';
   }
 
@@ -155,8 +152,7 @@ export class OrderSaga {
       );
       return null;
     }
-    const pending = toPendingEvent(change.event);
-    const moved = await this.deps.orders.apply(order.id, change, pending, this.clock());
+    const moved = await this.deps.orders.apply(order.id, change, this.clock());
     if (moved === null) {
       logger.info({ orderId: order.id, signal: signal.type }, 'order moved meanwhile; signal ignored');
       return null;
@@ -165,14 +161,13 @@ export class OrderSaga {
     this.deps.durations?.record(Math.max(0, (this.clock().getTime() - order.createdAt.getTime()) / 1000), {
       outcome: change.outcome,
     });
-    this.deps.committed([pending]);
     // The deadline's own rejection keeps its entry until the release after it is written.
     if (signal.type !== 'deadline-passed') {
       this.deps.deadlines?.clear(order.id).catch((error: unknown) => {
         logger.warn({ err: error, orderId: order.id }, 'could not clear the saga deadline; the sweep will');
       });
     }
-    logger.info({ orderId: order.id, status: moved.status, eventId: pending.id }, `order ${change.outcome}`);
+    logger.info({ orderId: order.id, status: moved.status }, `order ${change.outcome}`);
     return moved;
   }
 }
