@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   freePort,
   LOCAL_MONGODB_USERS_MARK,
-  type LOCAL_SERVICE_MONGODB_USERS,
+  LOCAL_SERVICE_MONGODB_USERS,
   mongoServiceEnv,
   type ServerRecord,
   startFerretDb,
@@ -146,7 +146,7 @@ describe('the local FerretDB on SQLite', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('has no users: the services connect without credentials', { timeout: 60_000 }, async () => {
+  it('has no users: the services connect without credentials, or with any', { timeout: 60_000 }, async () => {
     record = await startFerretDb({ dir, port: await freePort(), backend: 'sqlite' });
     expect(record.extra.serviceUsers).toBeUndefined();
     const env = mongoServiceEnv(record.url, record.extra.serviceUsers, 'order-service');
@@ -157,6 +157,18 @@ describe('the local FerretDB on SQLite', () => {
       expect(await client.db('orders').collection('orders').countDocuments()).toBe(1);
     } finally {
       await client.close();
+    }
+    // `.env.development`'s settings (PLAIN, the service's user) work there too: SQLite ignores them.
+    const port = new URL(record.url).port;
+    const dev = clientOf({
+      MONGODB_URL: `mongodb://127.0.0.1:${port}/?authMechanism=PLAIN`,
+      MONGODB_USER: LOCAL_SERVICE_MONGODB_USERS['order-service'].user,
+      MONGODB_PASSWORD: LOCAL_SERVICE_MONGODB_USERS['order-service'].password,
+    });
+    try {
+      expect(await dev.db('orders').collection('orders').countDocuments()).toBe(1);
+    } finally {
+      await dev.close();
     }
   });
 });
