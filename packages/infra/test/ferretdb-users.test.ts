@@ -114,7 +114,7 @@ describe('the local FerretDB on PostgreSQL: a MongoDB user per service', () => {
     );
     const anonymous = open({ MONGODB_URL: `mongodb://127.0.0.1:${new URL(record?.url ?? '').port}/` });
     expect(await outcome(() => anonymous.db('orders').command({ ping: 1 }))).toMatch(
-      /password authentication failed/,
+      /password authentication failed for user "ferretdb_anonymous_client"/,
     );
   });
 

@@ -30,6 +30,9 @@ export interface FerretDbOptions extends LaunchOptions {
   backend?: FerretDbBackend;
 }
 
+/** Who a client without credentials is to FerretDB's backend: no such role exists, so it is refused. */
+const ANONYMOUS_ROLE = 'ferretdb_anonymous_client';
+
 /** The PostgreSQL database FerretDB keeps its MongoDB databases in (one schema each). */
 const BACKEND_DATABASE = 'ferretdb';
 
@@ -101,6 +104,7 @@ export async function startFerretDb({
   let handler: string[];
   let extra: Record<string, string>;
   let url = `mongodb://127.0.0.1:${port}/`;
+  let env: NodeJS.ProcessEnv | undefined;
   if (backend === 'postgresql') {
     const storage = await startBackend(dir);
     await createDatabases(storage.url, [BACKEND_DATABASE]);
@@ -114,6 +118,13 @@ export async function startFerretDb({
     anonymous.username = '';
     anonymous.password = '';
     handler = ['--handler=postgresql', `--postgresql-url=${anonymous.toString()}`];
+    // Nor does the environment name a default: the driver below FerretDB (pgx) reads PGUSER,
+    // PGPASSWORD and ~/.pgpass; a client without credentials is this role, which does not exist.
+    env = {
+      ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('PG'))),
+      PGUSER: ANONYMOUS_ROLE,
+      PGPASSFILE: join(dir, 'no-pgpass'),
+    };
     // What the record publishes (MONGODB_URL of the tests and of `infra env`): the admin identity.
     url = ferretDbAdminUrl(port);
     extra = {
@@ -139,7 +150,7 @@ export async function startFerretDb({
       '--telemetry=disable',
       '--log-level=WARN',
     ],
-    { logFile },
+    { logFile, env },
   );
   await waitUntil(`FerretDB on 127.0.0.1:${port} (log: ${logFile})`, () => probeMongo(url));
   return { name: 'mongodb', url, pid, logFile, extra };
