@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ferretDbUserStatements,
   freePort,
   LOCAL_MONGODB_USERS_MARK,
   LOCAL_SERVICE_MONGODB_USERS,
@@ -170,5 +171,23 @@ describe('the local FerretDB on SQLite', () => {
     } finally {
       await dev.close();
     }
+  });
+});
+
+describe('ferretDbUserStatements', () => {
+  const quote = { identifier: (n: string) => `"${n}"`, literal: (v: string) => `'${v}'` };
+  const spec = LOCAL_SERVICE_MONGODB_USERS['order-service'];
+
+  it('makes a login role with no other power, allowed to connect and create schemas', () => {
+    const [role, grant] = ferretDbUserStatements(spec, 'ferretdb', quote, false);
+    expect(role).toMatch(/^CREATE ROLE "order_service" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE /);
+    expect(role).toContain("PASSWORD 'order-service-dev'");
+    expect(grant).toBe('GRANT CONNECT, CREATE ON DATABASE "ferretdb" TO "order_service"');
+  });
+
+  it('brings an existing role back to shape instead', () => {
+    expect(ferretDbUserStatements(spec, 'ferretdb', quote, true)[0]).toMatch(
+      /^ALTER ROLE "order_service" WITH LOGIN NOSUPERUSER/,
+    );
   });
 });
