@@ -85,10 +85,20 @@ const arr = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
 
 /** Reads what the collector exported to the test receiver (see startOtlpSink). */
 export class OtlpSinkClient {
-  constructor(readonly url: string) {}
+  /** `service`: only what the processes of that `service.name` exported. */
+  constructor(
+    readonly url: string,
+    readonly service?: string,
+  ) {}
+
+  /** The same sink, read for one `service.name` only (far less to fetch and parse on a busy sink). */
+  forService(service: string): OtlpSinkClient {
+    return new OtlpSinkClient(this.url, service);
+  }
 
   private async get(signal: 'traces' | 'metrics' | 'logs'): Promise<Json[]> {
-    const response = await fetch(`${this.url}/received/${signal}`);
+    const query = this.service === undefined ? '' : `?service=${encodeURIComponent(this.service)}`;
+    const response = await fetch(`${this.url}/received/${signal}${query}`);
     if (!response.ok) throw new Error(`OTLP sink answered ${response.status}`);
     return (await response.json()) as Json[];
   }

@@ -16,6 +16,38 @@ type Signal = 'traces' | 'metrics' | 'logs';
 const SIGNALS: readonly Signal[] = ['traces', 'metrics', 'logs'];
 const MAX_BODY = 64 * 1024 * 1024;
 
+const RESOURCE_LISTS = ['resourceSpans', 'resourceMetrics', 'resourceLogs'] as const;
+
+type ResourceEntry = {
+  resource?: { attributes?: Array<{ key?: string; value?: { stringValue?: string } }> };
+};
+
+/**
+ * The export requests cut down to the resources of one `service.name`: what a test of one
+ * service reads, instead of everything the whole suite has sent (which grows to hundreds of MB).
+ */
+function ofService(requests: readonly unknown[], service: string): unknown[] {
+  const named = (entry: ResourceEntry) =>
+    entry.resource?.attributes?.some((a) => a.key === 'service.name' && a.value?.stringValue === service) ===
+    true;
+  const kept: unknown[] = [];
+  for (const request of requests) {
+    const cut: Record<string, unknown> = {};
+    let any = false;
+    for (const list of RESOURCE_LISTS) {
+      const entries = (request as Record<string, unknown>)[list];
+      if (!Array.isArray(entries)) continue;
+      const mine = (entries as ResourceEntry[]).filter(named);
+      if (mine.length > 0) {
+        cut[list] = mine;
+        any = true;
+      }
+    }
+    if (any) kept.push(cut);
+  }
+  return kept;
+}
+
 export async function startOtlpSink(port = 0): Promise<OtlpSink> {
   const received: Record<Signal, unknown[]> = { traces: [], metrics: [], logs: [] };
   const server: Server = createServer((req, res) => {
@@ -23,8 +55,9 @@ export async function startOtlpSink(port = 0): Promise<OtlpSink> {
     const parts = url.pathname.split('/').filter(Boolean);
     const signal = parts.at(-1) as Signal;
     if (req.method === 'GET' && parts[0] === 'received' && SIGNALS.includes(signal)) {
+      const service = url.searchParams.get('service');
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(received[signal]));
+      res.end(JSON.stringify(service === null ? received[signal] : ofService(received[signal], service)));
       return;
     }
     if (req.method !== 'POST' || parts.at(-2) !== 'v1' || !SIGNALS.includes(signal)) {

@@ -124,7 +124,7 @@ describe('inventory-service under concurrent orders for one SKU', () => {
   });
 
   it('exports the stock gauges per SKU and the orders by outcome, through the collector', async () => {
-    const sink = otlpSink();
+    const sink = otlpSink().forService('inventory-service');
     const point = (name: string, attributes: Record<string, string>, resource?: unknown) => async () => {
       const metrics = await sink.metrics();
       const values = metrics
