@@ -25,10 +25,12 @@ describe('3-node JetStream cluster on loopback', () => {
   it('keeps an R3 stream readable and writable after kill -9 of its leader, and the node catches up on restart', async () => {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({ name: 'HA', subjects: ['ha.>'], num_replicas: 3 });
-    const js = jetstream(nc);
-    for (let i = 0; i < 50; i += 1) await js.publish('ha.before', String(i), { msgID: `before-${i}` });
-
+    // A new R3 stream answers publishes once its replicas elected a leader (before: no responders).
     const leader = await cluster.streamLeader('HA');
+    const js = jetstream(nc);
+    for (let i = 0; i < 50; i += 1)
+      await js.publish('ha.before', String(i), { msgID: `before-${i}`, timeout: 10_000 });
+
     expect(cluster.nodes.map((n) => n.name)).toContain(leader);
     expect(await cluster.streamFollowers('HA')).toHaveLength(2);
 
