@@ -119,19 +119,23 @@ describe('the local FerretDB on PostgreSQL: a MongoDB user per service', () => {
     );
   });
 
-  it('provisions the users again when FerretDB starts again on the same storage', {
-    timeout: 120_000,
-  }, async () => {
-    if (!record) throw new Error('no FerretDB');
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-    await stopProcess(record.pid);
-    record = await startFerretDb({ dir, port: Number(new URL(record.url).port), backend: 'postgresql' });
-    const order = asService('order-service');
-    expect(await order.db('orders').collection('orders').countDocuments()).toBe(1);
-    expect(
-      await outcome(() => asService('inventory-service').db('orders').collection('orders').find().toArray()),
-    ).toMatch(/permission denied/);
-  });
+  it(
+    'provisions the users again when FerretDB starts again on the same storage',
+    { timeout: 120_000 },
+    async () => {
+      if (!record) throw new Error('no FerretDB');
+      await Promise.all(clients.splice(0).map((c) => c.close()));
+      await stopProcess(record.pid);
+      record = await startFerretDb({ dir, port: Number(new URL(record.url).port), backend: 'postgresql' });
+      const order = asService('order-service');
+      expect(await order.db('orders').collection('orders').countDocuments()).toBe(1);
+      expect(
+        await outcome(() =>
+          asService('inventory-service').db('orders').collection('orders').find().toArray(),
+        ),
+      ).toMatch(/permission denied/);
+    },
+  );
 });
 
 describe('the local FerretDB on SQLite', () => {
