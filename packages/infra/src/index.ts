@@ -1,14 +1,9 @@
-export type { ServiceDatabase, ServiceMongoUser } from './databases.js';
+export type { ServiceDatabase } from './databases.js';
 export {
   closeSharedDatabases,
   DatabaseProvisionError,
   dropServiceDatabase,
-  ferretDbUserStatements,
-  LOCAL_MONGODB_USERS_MARK,
   LOCAL_SERVICE_DATABASES,
-  LOCAL_SERVICE_MONGODB_USERS,
-  mongoServiceEnv,
-  provisionFerretDbUsers,
   provisionServiceDatabases,
   serviceDatabaseStatements,
 } from './databases.js';
@@ -18,13 +13,7 @@ export { ensureInstalled, install, missingComponents } from './install.js';
 export type { CollectorBackends, CollectorOptions } from './local/collector.js';
 export { startCollector } from './local/collector.js';
 export type { FerretDbBackend, FerretDbOptions } from './local/ferretdb.js';
-export {
-  FERRETDB_BACKENDS,
-  ferretDbAdminUrl,
-  ferretDbBackend,
-  startFerretDb,
-  stopFerretDb,
-} from './local/ferretdb.js';
+export { FERRETDB_BACKENDS, ferretDbBackend, startFerretDb, stopFerretDb } from './local/ferretdb.js';
 export type { NatsLaunchOptions } from './local/nats.js';
 export { startNats } from './local/nats.js';
 export type { NatsCluster, NatsClusterOptions, NatsNode } from './local/nats-cluster.js';
@@ -80,13 +69,6 @@ export {
   stopStack,
 } from './stack.js';
 export type { TestDatabase, TestServers } from './testing.js';
-export {
-  createTestDatabase,
-  eventually,
-  otlpSink,
-  serviceMongoEnv,
-  testServers,
-  uniqueName,
-} from './testing.js';
+export { createTestDatabase, eventually, otlpSink, testServers, uniqueName } from './testing.js';
 export type { ConnectionUrlParts } from './urls.js';
-export { connectionUrl, userInfo, withCredentials, withDatabase, withoutCredentials } from './urls.js';
+export { connectionUrl, userInfo, withCredentials, withDatabase } from './urls.js';

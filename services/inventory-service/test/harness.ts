@@ -5,7 +5,6 @@ import { type OrderCreatedV1Data, streams, streamsFor } from '@demo/contracts';
 import {
   createTestDatabase,
   type ServiceProcess,
-  serviceMongoEnv,
   startService,
   startTestNats,
   type TestDatabase,
@@ -82,8 +81,7 @@ export class Harness {
       NATS_USER: own?.user ?? '',
       NATS_PASSWORD: own?.pass ?? '',
       DATABASE_URL: database.url,
-      // The service's own MongoDB user where the server has one (FerretDB on PostgreSQL).
-      ...serviceMongoEnv('inventory-service'),
+      MONGODB_URL: testServers().mongoUrl,
       MONGODB_DATABASE: mongoDatabase,
     });
     try {

@@ -5,7 +5,6 @@ import { streams, UserCreated } from '@demo/contracts';
 import {
   eventually,
   type ServiceProcess,
-  serviceMongoEnv,
   startService,
   startTestNats,
   type TestNats,
@@ -46,8 +45,7 @@ export async function startSuite(extraEnv: Record<string, string> = {}): Promise
     NATS_URL: nats.url,
     NATS_USER: own.user,
     NATS_PASSWORD: own.pass,
-    // The service's own MongoDB user where the server has one (FerretDB on PostgreSQL).
-    ...serviceMongoEnv('order-service'),
+    MONGODB_URL: mongoUrl,
     MONGODB_DATABASE: database,
   };
   const mongo = await new MongoClient(mongoUrl).connect();

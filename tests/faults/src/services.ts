@@ -51,13 +51,10 @@ export class Services {
     };
     const own: Record<ServiceName, Record<string, string>> = {
       'user-service': { DATABASE_URL: this.stack.databaseUrl('users') },
-      'order-service': {
-        ...this.stack.mongoEnv('order-service'),
-        MONGODB_DATABASE: `${this.database}_orders`,
-      },
+      'order-service': { MONGODB_URL: this.stack.mongoUrl, MONGODB_DATABASE: `${this.database}_orders` },
       'inventory-service': {
         DATABASE_URL: this.stack.databaseUrl('inventory'),
-        ...this.stack.mongoEnv('inventory-service'),
+        MONGODB_URL: this.stack.mongoUrl,
         MONGODB_DATABASE: `${this.database}_inventory`,
       },
     };

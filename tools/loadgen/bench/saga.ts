@@ -19,7 +19,6 @@ import { parseArgs } from 'node:util';
 import {
   ensureInstalled,
   missingComponents,
-  mongoServiceEnv,
   provisionServiceDatabases,
   type ServiceProcess,
   type Stack,
@@ -183,8 +182,6 @@ try {
   );
   const dbUrl = (name: string) => (name === databases.users ? usersUrl : inventoryUrl);
   const orderDb = uniqueName('bench_orders');
-  const mongoEnv = (service: 'order-service' | 'inventory-service') =>
-    mongoServiceEnv(servers.MONGODB_URL ?? '', servers.MONGODB_SERVICE_USERS, service);
   const common = {
     NATS_URL: servers.NATS_URL ?? '',
     OTEL_EXPORTER_OTLP_ENDPOINT: servers.OTEL_EXPORTER_OTLP_ENDPOINT ?? '',
@@ -197,12 +194,11 @@ try {
   };
   const env: Record<ServiceName, Record<string, string>> = {
     'user-service': { ...common, DATABASE_URL: dbUrl(databases.users) },
-    // Each service as its own MongoDB user too (FerretDB on PostgreSQL); the backlog reads as the admin.
-    'order-service': { ...common, ...mongoEnv('order-service'), MONGODB_DATABASE: orderDb },
+    'order-service': { ...common, MONGODB_URL: servers.MONGODB_URL ?? '', MONGODB_DATABASE: orderDb },
     'inventory-service': {
       ...common,
       DATABASE_URL: dbUrl(databases.inventory),
-      ...mongoEnv('inventory-service'),
+      MONGODB_URL: servers.MONGODB_URL ?? '',
       MONGODB_DATABASE: uniqueName('bench_inventory'),
     },
   };
