@@ -5,10 +5,8 @@ import { project } from '../../vitest.shared.js';
  * cluster, MongoDB stopped 60 s), each on servers of its own that it kills and stops. A run
  * takes up to about 7 minutes when the stack is slow (start, 80–110 s of load, at most 120 s to
  * settle, the reads); the timeout leaves room so that a slow run still stops what it started.
- * They run after every other project (`groupOrder: 1`), beside each other only: a fault run
- * measures recovery, and recovery under the CPU of the rest of the suite on two cores is a
- * measure of the machine. The whole list runs by `npm run test:faults`; see README.md.
+ * The whole list runs by `npm run test:faults`; see README.md.
  */
 export default project('faults', import.meta.dirname, {
-  test: { testTimeout: 540_000, hookTimeout: 180_000, sequence: { groupOrder: 1 } },
+  test: { testTimeout: 540_000, hookTimeout: 180_000 },
 });
