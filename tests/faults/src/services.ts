@@ -16,13 +16,23 @@ function rssOf(pid: number | undefined): number | undefined {
   }
 }
 
-/** A process's log lines at level error or fatal (pino JSON), the first `max`. */
+/**
+ * A process's log lines at level error or fatal (pino JSON): the first line of each distinct
+ * message with how often it came, at most `max` messages. A failure repeated every few seconds
+ * (a relay sweep during an outage) takes one line, so a rarer one (a 500's cause) still shows.
+ */
 function errorLines(name: string, output: string, max: number): string[] {
-  return output
-    .split('\n')
-    .filter((line) => /"level":"(error|fatal)"/.test(line))
+  const first = new Map<string, { line: string; count: number }>();
+  for (const line of output.split('\n')) {
+    if (!/"level":"(error|fatal)"/.test(line)) continue;
+    const key = /"msg":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? line.slice(0, 200);
+    const seen = first.get(key);
+    if (seen) seen.count += 1;
+    else first.set(key, { line, count: 1 });
+  }
+  return [...first.values()]
     .slice(0, max)
-    .map((line) => `${name}: ${line.slice(0, 1_500)}`);
+    .map(({ line, count }) => `${name} (${count}×): ${line.slice(0, 1_500)}`);
 }
 
 /** The three services as real processes on the harness's stack; kills, restarts, memory. */
