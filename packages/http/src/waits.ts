@@ -1,3 +1,4 @@
+import { errorChain, isTransientError } from '@demo/transient-errors';
 import { z } from 'zod';
 
 /**
@@ -66,37 +67,18 @@ export function mongoClientOptions(waits: MongoWaits) {
   };
 }
 
-const UNAVAILABLE_NAMES = new Set([
-  'MongoServerSelectionError',
-  'MongoWaitQueueTimeoutError',
-  'MongoNetworkError',
-  'MongoNetworkTimeoutError',
-  'MongoPoolClearedError',
-  'MongoOperationTimeoutError',
-]);
-const UNAVAILABLE_CODES = new Set([
-  '57014', // query_canceled: statement_timeout
-  '57P01', // admin_shutdown
-  '57P03', // cannot_connect_now
-  '53300', // too_many_connections
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-]);
-const UNAVAILABLE_MESSAGES = [
-  'timeout exceeded when trying to connect', // pg pool: every connection busy
-  'Query read timeout', // pg client-side query_timeout
-  'Connection terminated',
-];
 /**
- * The MongoDB driver's network messages, also where another error carries them without the
- * original as its cause: a bulk write (`insertMany`) rethrows a lost or refused connection as a
- * `MongoBulkWriteError` with the network error's message and no write errors.
+ * What answers 503 besides a dependency that is away (`@demo/transient-errors`): a statement
+ * that ran out of time, on the server (`statement_timeout`, 57014) or on the client (pg's
+ * `query_timeout`). A consumer counts these against its deliveries instead (a query that is
+ * always slow is not waited out), so they are the HTTP layer's own.
  */
-const UNAVAILABLE_PATTERNS = [
-  /^connection \d+ to \S+ (closed|timed out)$/,
-  /\bconnect (ECONNREFUSED|ECONNRESET|ETIMEDOUT)\b/,
-];
+function isTimeout(e: unknown): boolean {
+  return (
+    e instanceof Error &&
+    ((e as { code?: unknown }).code === '57014' || e.message.startsWith('Query read timeout'))
+  );
+}
 
 /**
  * Whether `error` (or a cause of it) says a dependency is busy or away rather than that the
@@ -104,12 +86,5 @@ const UNAVAILABLE_PATTERNS = [
  * failures answer 503 with `Retry-After`, not 500.
  */
 export function isDependencyUnavailable(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (UNAVAILABLE_NAMES.has(e.name) || (typeof code === 'string' && UNAVAILABLE_CODES.has(code)))
-      return true;
-    if (UNAVAILABLE_MESSAGES.some((m) => e instanceof Error && e.message.includes(m))) return true;
-    if (UNAVAILABLE_PATTERNS.some((re) => e instanceof Error && re.test(e.message))) return true;
-  }
-  return false;
+  return isTransientError(error) || errorChain(error).some(isTimeout);
 }

@@ -23,4 +23,17 @@ describe('isDependencyUnavailable', () => {
     ).toBe(false);
     expect(isDependencyUnavailable(new TypeError('x is undefined'))).toBe(false);
   });
+
+  it('answers 503 for a pool cleared under a bulk write and for statements out of time', () => {
+    const cleared =
+      'Connection pool for 127.0.0.1:27017 was cleared because another operation failed with: "connection 7 to 127.0.0.1:27017 closed"';
+    expect(isDependencyUnavailable(named('MongoBulkWriteError', cleared, { writeErrors: [] }))).toBe(true);
+    const timedOut = named('DatabaseError', 'canceling statement due to statement timeout', {
+      code: '57014',
+    });
+    expect(isDependencyUnavailable(new Error('Failed query: select 1\nparams: ', { cause: timedOut }))).toBe(
+      true,
+    );
+    expect(isDependencyUnavailable(new Error('Query read timeout'))).toBe(true);
+  });
 });
