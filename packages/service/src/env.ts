@@ -119,16 +119,38 @@ export class EnvError extends Error {
   }
 }
 
+/**
+ * A password without its user: `X_PASSWORD` set and `X_USER` not, for every such pair the
+ * schema declares. The user would be ignored silently otherwise (the URL's identity used
+ * instead), so it is an error that names both.
+ */
+function passwordsWithoutUser(schema: z.ZodType, source: NodeJS.ProcessEnv): string[] {
+  if (!(schema instanceof z.ZodObject)) return [];
+  const keys = new Set(Object.keys(schema.shape as Record<string, unknown>));
+  const problems: string[] = [];
+  for (const key of keys) {
+    const prefix = /^(.+)_PASSWORD$/.exec(key)?.[1];
+    if (prefix === undefined || !keys.has(`${prefix}_USER`)) continue;
+    if ((source[key] ?? '') !== '' && (source[`${prefix}_USER`] ?? '') === '')
+      problems.push(
+        `${key} is set but ${prefix}_USER is not: set both (the service's own identity) or neither`,
+      );
+  }
+  return problems;
+}
+
 /** Parses `source` with `schema`; an `EnvError` names every problem. */
 export function parseEnv<S extends z.ZodType>(schema: S, source: NodeJS.ProcessEnv): z.output<S> {
   const result = schema.safeParse(source);
-  if (result.success) return result.data;
-  throw new EnvError(
-    result.error.issues.map((issue) => {
-      const name = issue.path.join('.');
-      return issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`;
-    }),
-  );
+  const unpaired = passwordsWithoutUser(schema, source);
+  if (result.success && unpaired.length === 0) return result.data;
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        return issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`;
+      });
+  throw new EnvError([...problems, ...unpaired]);
 }
 
 /**

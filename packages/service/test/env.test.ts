@@ -55,6 +55,34 @@ describe('the environment base', () => {
     expect(problems).toHaveLength(5);
   });
 
+  it('refuses a password without its user, naming both, for every pair the schema declares', () => {
+    const withDb = z.object({
+      ...baseEnv({ port: 9000 }),
+      DATABASE_URL: url('DATABASE_URL', ['postgres']),
+      DATABASE_USER: z.string().optional(),
+      DATABASE_PASSWORD: z.string().optional(),
+    });
+    const problems = (source: NodeJS.ProcessEnv) => {
+      try {
+        parseEnv(withDb, source);
+        return [];
+      } catch (error) {
+        if (error instanceof EnvError) return error.problems;
+        throw error;
+      }
+    };
+    expect(problems({ ...valid, DATABASE_PASSWORD: 's3cret', NATS_PASSWORD: 'x' })).toEqual([
+      "NATS_PASSWORD is set but NATS_USER is not: set both (the service's own identity) or neither",
+      "DATABASE_PASSWORD is set but DATABASE_USER is not: set both (the service's own identity) or neither",
+    ]);
+    // Together with the schema's own problems; an empty password counts as unset.
+    expect(problems({ ...valid, PORT: 'x', DATABASE_PASSWORD: 'p' })).toHaveLength(2);
+    expect(problems({ ...valid, DATABASE_PASSWORD: '' })).toEqual([]);
+    expect(problems({ ...valid, DATABASE_USER: 'users', DATABASE_PASSWORD: 'p' })).toEqual([]);
+    // A user without a password is fine (trust or peer authentication, a password in the URL).
+    expect(problems({ ...valid, DATABASE_USER: 'users' })).toEqual([]);
+  });
+
   it('splits NATS_URL into its servers, blanks and spaces dropped', () => {
     const env = parseEnv(schema, { ...valid, NATS_URL: 'nats://a:4222, nats://b:4222,' });
     expect(natsServers(env.NATS_URL)).toEqual(['nats://a:4222', 'nats://b:4222']);
