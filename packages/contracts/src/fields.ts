@@ -22,6 +22,9 @@ export const quantity = z.number().int().positive();
 /** A stock level: a non-negative integer. */
 export const stockLevel = z.number().int().nonnegative();
 
+/** The version of a SKU's stock: a positive integer, 1 when stocked, one up with every change. */
+export const stockVersion = z.number().int().positive();
+
 /**
  * Money in currency units (not cents): a non-negative number with at most two decimals,
  * e.g. `19.99`. The single currency of the system is implied.
@@ -79,6 +82,7 @@ export const fields = Object.freeze({
   sku,
   quantity,
   stockLevel,
+  stockVersion,
   money,
   timestamp,
   orderLine,

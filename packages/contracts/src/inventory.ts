@@ -9,6 +9,7 @@ import {
   stockChangeCause,
   stockLevel,
   stockRejectionReason,
+  stockVersion,
 } from './fields.js';
 
 export const InventoryReserved = defineEvent({
@@ -59,5 +60,12 @@ export const InventoryStockChanged = defineEvent({
     change: z.number().int().describe('Signed change of the available units'),
     cause: stockChangeCause,
     orderId: id.optional().describe('The order behind a reserved or released change'),
+    version: stockVersion
+      .optional()
+      .describe(
+        "The SKU's stock version after this change: 1 when stocked, one more than the change before it. " +
+          'Changes can arrive out of order (stream order is not commit order); consumers keep the highest. ' +
+          'Absent only on changes published before it was introduced.',
+      ),
   }),
 });

@@ -70,5 +70,6 @@ export const examples = {
     change: -2,
     cause: 'reserved',
     orderId,
+    version: 3,
   } satisfies InventoryStockChangedData,
 } as const;

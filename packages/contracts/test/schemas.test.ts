@@ -248,6 +248,18 @@ const cases: Case[] = [
     value: 'nope',
     path: ['orderId'],
   },
+  {
+    name: 'version 0',
+    event: InventoryStockChanged,
+    value: 0,
+    path: ['version'],
+  },
+  {
+    name: 'fractional version',
+    event: InventoryStockChanged,
+    value: 1.5,
+    path: ['version'],
+  },
 ];
 
 describe('invalid payloads are refused with the failing path', () => {
@@ -280,6 +292,12 @@ describe('edge values that are valid', () => {
     ).toMatchObject({
       change: 0,
     });
+  });
+
+  it('accepts a stock change without a version (published before versions) on both sides', () => {
+    const { version: _, ...unversioned } = exampleOf('inventory.stock-changed.v1');
+    expect(InventoryStockChanged.strictSchema.parse(unversioned)).not.toHaveProperty('version');
+    expect(InventoryStockChanged.schema.parse(unversioned)).toMatchObject({ available: 8 });
   });
 
   it('accepts timestamps with an offset', () => {

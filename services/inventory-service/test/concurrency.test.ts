@@ -83,15 +83,23 @@ describe('inventory-service under concurrent orders for one SKU', () => {
       { status: 'REJECTED', n: '30' },
     ]);
 
-    // Published in commit order: each change continues from the one before it.
-    const changes = (await h.published<InventoryStockChangedData>('inventory.stock-changed')).map(
-      (e) => e.data,
-    );
-    expect(changes.map((c) => c.available)).toEqual(Array.from({ length: 21 }, (_, i) => 20 - i));
+    // One change per commit, each with the SKU's next version: 1 (stocked) to 21, each once. The
+    // stream may hold them in another order (commits are heard of, and so published, out of
+    // order under load); by version, each continues from the one before it.
+    const changes = (await h.published<InventoryStockChangedData>('inventory.stock-changed'))
+      .map((e) => e.data)
+      .filter((c) => c.sku === code);
+    const versions = changes.map((c) => c.version ?? 0).sort((a, b) => a - b);
+    expect(versions).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
     expect(changes.every((c) => c.available + c.reserved === 20)).toBe(true);
+    const byVersion = [...changes].sort((a, b) => (a.version ?? 0) - (b.version ?? 0));
+    expect(byVersion.map((c) => [c.version, c.available, c.reserved])).toEqual(
+      Array.from({ length: 21 }, (_, i) => [i + 1, 20 - i, i]),
+    );
 
+    // The read model ends at the latest change, whatever order the stream delivered them in.
     const level = await h.mongoDb.collection('stock_levels').findOne({ _id: code as never });
-    expect(level).toMatchObject({ available: 0, reserved: 20, lowStock: true });
+    expect(level).toMatchObject({ available: 0, reserved: 20, lowStock: true, version: 21 });
     expect(await h.mongoDb.collection('stock_movements').countDocuments({ sku: code })).toBe(21);
   });
 
@@ -115,6 +123,8 @@ describe('inventory-service under concurrent orders for one SKU', () => {
     );
     expect(rows[0]?.n).toBe('5');
 
+    const level = await h.mongoDb.collection('stock_levels').findOne({ _id: code as never });
+    expect(level).toMatchObject({ available: 5, reserved: 15, version: 26 });
     const api = await h.http<{ items: Level[] }>('GET', '/api/stock-levels?limit=100');
     expect(api.body.items.find((l) => l.sku === code)).toMatchObject({
       available: 5,

@@ -12,11 +12,12 @@ import {
 } from '../src/domain/stock.js';
 import { EnvError, loadEnv as readEnv } from '../src/env.js';
 
-const stock = (sku: string, available: number, unitPrice = 1, reserved = 0): Stock => ({
+const stock = (sku: string, available: number, unitPrice = 1, reserved = 0, version = 1): Stock => ({
   sku,
   available,
   reserved,
   unitPrice,
+  version,
 });
 
 describe('planReservation', () => {
@@ -26,7 +27,7 @@ describe('planReservation', () => {
         { sku: 'AAA-1', quantity: 3 },
         { sku: 'BBB-1', quantity: 1 },
       ],
-      [stock('AAA-1', 10, 0.1, 2), stock('BBB-1', 1, 0.2)],
+      [stock('AAA-1', 10, 0.1, 2, 4), stock('BBB-1', 1, 0.2)],
     );
     expect(plan).toEqual({
       outcome: 'reserved',
@@ -37,8 +38,8 @@ describe('planReservation', () => {
       // 0.1 * 3 + 0.2 in floating point is 0.5000000000000001
       total: 0.5,
       changes: [
-        { sku: 'AAA-1', available: 7, reserved: 5, change: -3 },
-        { sku: 'BBB-1', available: 0, reserved: 1, change: -1 },
+        { sku: 'AAA-1', available: 7, reserved: 5, change: -3, version: 5 },
+        { sku: 'BBB-1', available: 0, reserved: 1, change: -1, version: 2 },
       ],
     });
   });
@@ -109,12 +110,58 @@ describe('planReservation', () => {
   it('reserves exactly what is available', () => {
     expect(planReservation([{ sku: 'AAA-1', quantity: 4 }], [stock('AAA-1', 4)]).outcome).toBe('reserved');
   });
+
+  it('moves each SKU one version up, once for lines of the same SKU merged', () => {
+    const plan = planReservation(
+      [
+        { sku: 'AAA-1', quantity: 1 },
+        { sku: 'BBB-1', quantity: 2 },
+        { sku: 'AAA-1', quantity: 1 },
+      ],
+      [stock('AAA-1', 5, 1, 0, 1), stock('BBB-1', 5, 1, 3, 41)],
+    );
+    expect(plan.outcome === 'reserved' && plan.changes.map((c) => [c.sku, c.version])).toEqual([
+      ['AAA-1', 2],
+      ['BBB-1', 42],
+    ]);
+  });
+
+  it('changes no version when it refuses an order (nothing to announce)', () => {
+    const plan = planReservation([{ sku: 'AAA-1', quantity: 6 }], [stock('AAA-1', 5, 1, 0, 7)]);
+    expect(plan).not.toHaveProperty('changes');
+  });
 });
 
 describe('planRelease', () => {
   it('returns the reserved quantities to available', () => {
     expect(planRelease([{ sku: 'AAA-1', quantity: 2 }], [stock('AAA-1', 1, 1, 5)])).toEqual([
-      { sku: 'AAA-1', available: 3, reserved: 3, change: 2 },
+      { sku: 'AAA-1', available: 3, reserved: 3, change: 2, version: 2 },
+    ]);
+  });
+
+  it('moves each released SKU one version up from the locked stock', () => {
+    const changes = planRelease(
+      [
+        { sku: 'BBB-1', quantity: 1 },
+        { sku: 'AAA-1', quantity: 2 },
+      ],
+      [stock('AAA-1', 0, 1, 2, 9), stock('BBB-1', 0, 1, 1, 3)],
+    );
+    expect(changes.map((c) => [c.sku, c.version])).toEqual([
+      ['BBB-1', 4],
+      ['AAA-1', 10],
+    ]);
+  });
+
+  it('a reservation then its release: two changes, versions in the order they were planned', () => {
+    const before = stock('AAA-1', 3, 1, 0, 1);
+    const plan = planReservation([{ sku: 'AAA-1', quantity: 2 }], [before]);
+    if (plan.outcome !== 'reserved') throw new Error(`not reserved: ${plan.reason}`);
+    const [reserved] = plan.changes;
+    const [released] = planRelease(plan.lines, [{ ...before, ...reserved }]);
+    expect([reserved, released]).toEqual([
+      { sku: 'AAA-1', available: 1, reserved: 2, change: -2, version: 2 },
+      { sku: 'AAA-1', available: 3, reserved: 0, change: 2, version: 3 },
     ]);
   });
 

@@ -74,8 +74,8 @@ describe('inventory-service events', () => {
       expect(await h.item(b)).toEqual({ available: 2, reserved: 1 });
 
       expect((await stockChanges(a)).map((e) => e.data)).toEqual([
-        { sku: a, available: 10, reserved: 0, change: 10, cause: 'created' },
-        { sku: a, available: 8, reserved: 2, change: -2, cause: 'reserved', orderId: o.orderId },
+        { sku: a, available: 10, reserved: 0, change: 10, cause: 'created', version: 1 },
+        { sku: a, available: 8, reserved: 2, change: -2, cause: 'reserved', orderId: o.orderId, version: 2 },
       ]);
       expect((await stockChanges(b)).at(-1)?.data).toEqual({
         sku: b,
@@ -84,6 +84,7 @@ describe('inventory-service events', () => {
         change: -1,
         cause: 'reserved',
         orderId: o.orderId,
+        version: 2,
       });
     });
 
@@ -234,10 +235,12 @@ describe('inventory-service events', () => {
       expect(reservation).toMatchObject({ status: 'RELEASED', reason: 'user_deleted' });
       expect(await h.item(a)).toEqual({ available: 4, reserved: 0 });
       expect((await stockChanges(a)).map((e) => e.data)).toEqual([
-        { sku: a, available: 4, reserved: 0, change: 4, cause: 'created' },
-        { sku: a, available: 1, reserved: 3, change: -3, cause: 'reserved', orderId: o.orderId },
-        { sku: a, available: 4, reserved: 0, change: 3, cause: 'released', orderId: o.orderId },
+        { sku: a, available: 4, reserved: 0, change: 4, cause: 'created', version: 1 },
+        { sku: a, available: 1, reserved: 3, change: -3, cause: 'reserved', orderId: o.orderId, version: 2 },
+        { sku: a, available: 4, reserved: 0, change: 3, cause: 'released', orderId: o.orderId, version: 3 },
       ]);
+      const { rows } = await h.pg.query('select version from inventory_items where sku = $1', [a]);
+      expect(rows).toEqual([{ version: 3 }]);
     });
 
     it('a cancellation that arrives first records the order as cancelled: the late orders.created reserves nothing', async () => {
@@ -281,7 +284,7 @@ describe('inventory-service events', () => {
       await reservedFor(o.orderId);
 
       const level = await h.mongoDb.collection('stock_levels').findOne({ _id: a as never });
-      expect(level).toMatchObject({ available: 4, reserved: 3, lowStock: true });
+      expect(level).toMatchObject({ available: 4, reserved: 3, lowStock: true, version: 2 });
       const movements = await h.mongoDb
         .collection('stock_movements')
         .find({ sku: a })

@@ -58,7 +58,7 @@ describe('inventory-service HTTP API', () => {
       );
       const events = (await h.published('inventory.stock-changed')).filter((e) => e.data.sku === code);
       expect(events.map((e) => e.data)).toEqual([
-        { sku: code, available: 12, reserved: 0, change: 12, cause: 'created' },
+        { sku: code, available: 12, reserved: 0, change: 12, cause: 'created', version: 1 },
       ]);
     });
 

@@ -98,6 +98,68 @@ describe('StockLevelRepository', () => {
     expect(results.filter(Boolean).length).toBeLessThanOrEqual(4);
   });
 
+  describe('versioned changes (the stock version orders them, not the stream)', () => {
+    const versioned = (sku: string, version: number) => ({
+      sku,
+      available: 10 - version,
+      reserved: version,
+      change: -1,
+      cause: 'reserved' as const,
+      version,
+    });
+    const stored = (sku: string) => db.collection('stock_levels').findOne({ _id: sku as never });
+
+    it('keeps version 3 when version 2 arrives after it, later in the stream or earlier', async () => {
+      const third = meta(50);
+      expect(await repo.apply(versioned('VER-1', 3), third)).toBe(true);
+      // Published after version 3 (a commit heard of late, or a republish): a higher sequence.
+      expect(await repo.apply(versioned('VER-1', 2), meta(60))).toBe(false);
+      // Delivered late from earlier in the stream.
+      expect(await repo.apply(versioned('VER-1', 2), meta(40))).toBe(false);
+      // The same change redelivered.
+      expect(await repo.apply(versioned('VER-1', 3), third)).toBe(false);
+      expect(await stored('VER-1')).toMatchObject({ available: 7, reserved: 3, version: 3, seq: 50 });
+
+      expect(await repo.apply(versioned('VER-1', 4), meta(45))).toBe(true);
+      expect(await stored('VER-1')).toMatchObject({ available: 6, reserved: 4, version: 4, seq: 45 });
+      // Every movement is kept once, stale ones included.
+      expect(await repo.movementsOf('VER-1', { limit: 10 })).toHaveLength(4);
+    });
+
+    it('within one batch, the highest version wins whatever the stream sequences say', async () => {
+      // Versions 1..6 of two SKUs at once, stream sequences in the reverse order of the versions.
+      const results = await Promise.all(
+        [1, 2, 3, 4, 5, 6].flatMap((version) => [
+          repo.apply(versioned('VER-A', version), meta(200 - version)),
+          repo.apply(versioned('VER-B', 7 - version), meta(300 - version)),
+        ]),
+      );
+      expect(await stored('VER-A')).toMatchObject({ available: 4, reserved: 6, version: 6, seq: 194 });
+      expect(await stored('VER-B')).toMatchObject({ available: 4, reserved: 6, version: 6, seq: 299 });
+      expect(results.filter(Boolean).length).toBeGreaterThanOrEqual(2);
+    });
+
+    it('a stored level without a version (written before versions) loses to any versioned change', async () => {
+      expect(await repo.apply({ ...change(9, 1), sku: 'MIX-1' }, meta(100))).toBe(true);
+      expect(await stored('MIX-1')).not.toHaveProperty('version');
+      // Version 2, though from earlier in the stream than the unversioned change.
+      expect(await repo.apply(versioned('MIX-1', 2), meta(90))).toBe(true);
+      expect(await stored('MIX-1')).toMatchObject({ available: 8, reserved: 2, version: 2, seq: 90 });
+      // An unversioned change predates every versioned one, whatever its stream sequence.
+      expect(await repo.apply({ ...change(9, 1), sku: 'MIX-1' }, meta(110))).toBe(false);
+      expect(await stored('MIX-1')).toMatchObject({ available: 8, reserved: 2, version: 2 });
+    });
+
+    it('in one batch, a versioned change wins over an unversioned one from later in the stream', async () => {
+      await Promise.all([
+        repo.apply({ ...change(5, 0), sku: 'MIX-2' }, meta(20)),
+        repo.apply(versioned('MIX-2', 1), meta(10)),
+        repo.apply({ ...change(4, 0), sku: 'MIX-2' }, meta(30)),
+      ]);
+      expect(await stored('MIX-2')).toMatchObject({ available: 9, reserved: 1, version: 1, seq: 10 });
+    });
+  });
+
   it('fails with an error the consumer retries (transient) when MongoDB goes away', {
     timeout: 60_000,
   }, async () => {

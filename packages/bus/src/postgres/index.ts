@@ -69,7 +69,10 @@ export class PostgresOutboxStore implements OutboxStore {
 /**
  * Adds events to the outbox inside the transaction of the change they announce. `created_at` is
  * the database's `clock_timestamp()` at insert, not the transaction's start: a change that waited
- * for a row lock is ordered after the change that held it, so the relay publishes in commit order.
+ * for a row lock is ordered after the change that held it, so a sweep reads them in that order.
+ * That is no promise of stream order: the relay's after-commit path publishes in the order commits
+ * are reported, which under load can differ from commit order, and a republish comes later still.
+ * Events that consumers must put in order carry a per-aggregate version.
  */
 export async function writeOutbox(
   tx: Pick<Database, 'insert'>,

@@ -37,7 +37,10 @@ export class InventoryRepository {
     private readonly committed: Committed,
   ) {}
 
-  /** Stocks a new SKU and announces it (`inventory.stock-changed`, cause `created`) in one transaction. */
+  /**
+   * Stocks a new SKU (stock version 1) and announces it (`inventory.stock-changed`, cause
+   * `created`) in one transaction.
+   */
   async create(input: NewItem): Promise<InventoryItem> {
     let events: PendingEvent[] = [];
     const row = await this.db.transaction(async (tx) => {
@@ -60,6 +63,7 @@ export class InventoryRepository {
           reserved: inserted.reserved,
           change: input.quantity,
           cause: 'created',
+          version: inserted.version,
         }),
       ];
       await writeOutbox(tx, events);

@@ -42,8 +42,9 @@ const ORDER_ID_UNIQUE = 'reservations_order_id_unique';
 
 /**
  * Reservations in PostgreSQL. Each operation is one transaction that locks the stock rows it
- * touches in SKU order (no deadlock between orders), changes stock and the reservation, and
- * writes its events to the outbox; the commit listener hears about them afterwards.
+ * touches in SKU order (no deadlock between orders), changes stock (and each row's version) and
+ * the reservation, and writes its events to the outbox; the commit listener hears about them
+ * afterwards, not necessarily in commit order, hence the version on every stock change.
  */
 export class ReservationRepository {
   constructor(
@@ -167,6 +168,7 @@ async function lockStock(tx: Transaction, skus: readonly string[]): Promise<Stoc
       available: inventoryItems.available,
       reserved: inventoryItems.reserved,
       unitPrice: inventoryItems.unitPrice,
+      version: inventoryItems.version,
     })
     .from(inventoryItems)
     .where(inArray(inventoryItems.sku, [...skus]))
@@ -175,11 +177,17 @@ async function lockStock(tx: Transaction, skus: readonly string[]): Promise<Stoc
   return rows.map((row) => ({ ...row, unitPrice: parseMoney(row.unitPrice) }));
 }
 
+/** Writes planned changes to rows this transaction has locked (`lockStock`), each with its new version. */
 async function applyChanges(tx: Transaction, changes: readonly StockChange[]): Promise<void> {
   for (const change of changes) {
     await tx
       .update(inventoryItems)
-      .set({ available: change.available, reserved: change.reserved, updatedAt: sql`now()` })
+      .set({
+        available: change.available,
+        reserved: change.reserved,
+        version: change.version,
+        updatedAt: sql`now()`,
+      })
       .where(eq(inventoryItems.sku, change.sku));
   }
 }
@@ -197,6 +205,7 @@ function stockChangedEvents(
       change: c.change,
       cause,
       orderId,
+      version: c.version,
     }),
   );
 }

@@ -6,7 +6,11 @@ import type { ReservedLine } from '../domain/stock.js';
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 
-/** Stock per SKU: `available` can be reserved, `reserved` is held by live reservations. */
+/**
+ * Stock per SKU: `available` can be reserved, `reserved` is held by live reservations. `version`
+ * is 1 when the SKU is stocked and goes up by one with every change of the row (made under its
+ * lock), so that the `inventory.stock-changed` events of a SKU can be put in order by consumers.
+ */
 export const inventoryItems = pgTable(
   'inventory_items',
   {
@@ -16,6 +20,7 @@ export const inventoryItems = pgTable(
     available: integer('available').notNull(),
     reserved: integer('reserved').notNull().default(0),
     unitPrice: numeric('unit_price', { precision: 12, scale: 2 }).notNull(),
+    version: integer('version').notNull().default(1),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

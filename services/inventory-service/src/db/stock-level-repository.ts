@@ -2,14 +2,16 @@ import type { InventoryStockChangedData } from '@demo/contracts';
 import { type Collection, type Db, type Document, type Filter, MongoServerError } from 'mongodb';
 import { isLowStock } from '../domain/stock.js';
 
-/** The read model of one SKU: its levels after the last applied change, and that change's stream sequence. */
+/** The read model of one SKU: its levels after the last applied change, and that change's order. */
 interface StockLevelDocument {
   _id: string;
   available: number;
   reserved: number;
   lowStock: boolean;
   updatedAt: Date;
-  /** Stream sequence of the `inventory.stock-changed` applied last: older ones are ignored. */
+  /** Stock version of the change applied last; absent while only unversioned changes were applied. */
+  version?: number;
+  /** Stream sequence of the change applied last: orders unversioned changes (written before `version`). */
   seq: number;
 }
 
@@ -61,6 +63,30 @@ interface QueuedChange {
 
 const DUPLICATE_KEY = 11000;
 
+/**
+ * Whether change `a` comes after change `b` of the same SKU. A version orders changes as they
+ * were committed; stream order does not (the outbox relay publishes in the order commits are
+ * heard of, and a republish lands later still). A change without a version was written before
+ * versions existed, so it comes before every versioned one; among those, the stream sequence
+ * is all there is.
+ */
+function isNewer(a: QueuedChange, b: QueuedChange): boolean {
+  const [va, vb] = [a.change.version, b.change.version];
+  if (va !== undefined || vb !== undefined) return (va ?? 0) > (vb ?? 0);
+  return a.meta.streamSequence > b.meta.streamSequence;
+}
+
+/**
+ * The stored levels a change may replace: those of an older version, or without a version at
+ * all, for a versioned change; for an unversioned one, only unversioned levels from earlier in
+ * the stream.
+ */
+function olderThan({ change, meta }: QueuedChange): Filter<StockLevelDocument> {
+  if (change.version !== undefined)
+    return { _id: change.sku, $or: [{ version: { $lt: change.version } }, { version: { $exists: false } }] };
+  return { _id: change.sku, version: { $exists: false }, seq: { $lt: meta.streamSequence } };
+}
+
 /** The per-statement failures a write command answered (`index` into what was sent), or none. */
 function writeErrorsOf(reply: Document): Array<{ index: number; code: number | undefined; errmsg: string }> {
   const list = Array.isArray(reply.writeErrors) ? (reply.writeErrors as unknown[]) : [];
@@ -105,11 +131,12 @@ export class StockLevelRepository {
   }
 
   /**
-   * Records the movement (once per event id) and moves the SKU's levels forward, unless a change
-   * from later in the stream was applied already. Returns whether the levels moved. Changes that
-   * arrive while a write is under way are written together in the next one: their movements in
-   * one `insert` command, and of each SKU only the newest change, all SKUs in one `update` (an
-   * older change of the same batch is stale as if it had arrived after the newer one).
+   * Records the movement (once per event id) and moves the SKU's levels forward, unless a newer
+   * change was applied already: newer by stock version, or, for changes without one (published
+   * before versions), by stream sequence (see `isNewer`). Returns whether the levels moved.
+   * Changes that arrive while a write is under way are written together in the next one: their
+   * movements in one `insert` command, and of each SKU only the newest change, all SKUs in one
+   * `update` (an older change of the same batch is stale as if it had arrived after the newer one).
    */
   apply(change: InventoryStockChangedData, meta: ChangeMeta): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
@@ -160,10 +187,10 @@ export class StockLevelRepository {
     // A movement already recorded (a redelivery) counts as written.
     failUnlessDuplicates(STOCK_MOVEMENTS, writeErrorsOf(inserted));
     const newest = new Map<string, number>();
-    batch.forEach(({ change, meta }, i) => {
-      const current = newest.get(change.sku);
-      if (current === undefined || (batch[current]?.meta.streamSequence ?? 0) < meta.streamSequence)
-        newest.set(change.sku, i);
+    batch.forEach((queued, i) => {
+      const current = newest.get(queued.change.sku);
+      if (current === undefined || isNewer(queued, batch[current] as QueuedChange))
+        newest.set(queued.change.sku, i);
     });
     const winners = [...newest.values()];
     // Each matches only an older document; none matching means insert, which for an existing
@@ -172,9 +199,10 @@ export class StockLevelRepository {
       update: STOCK_LEVELS,
       ordered: false,
       updates: winners.map((i) => {
-        const { change, meta } = batch[i] as QueuedChange;
+        const queued = batch[i] as QueuedChange;
+        const { change, meta } = queued;
         return {
-          q: { _id: change.sku, seq: { $lt: meta.streamSequence } },
+          q: olderThan(queued),
           u: {
             $set: {
               available: change.available,
@@ -182,6 +210,7 @@ export class StockLevelRepository {
               lowStock: isLowStock(change.available, this.lowStockThreshold),
               updatedAt: meta.time,
               seq: meta.streamSequence,
+              ...(change.version === undefined ? {} : { version: change.version }),
             },
           },
           upsert: true,

@@ -1,12 +1,16 @@
 import type { OrderLine, StockRejectionReason } from '@demo/contracts';
 import { fromCents, toCents } from './money.js';
 
-/** The stock of one SKU as a reservation sees it (the locked row). */
+/**
+ * The stock of one SKU as a reservation sees it (the locked row). `version` counts its changes:
+ * 1 when the SKU was stocked, one more with every change since.
+ */
 export interface Stock {
   sku: string;
   available: number;
   reserved: number;
   unitPrice: number;
+  version: number;
 }
 
 /** One reserved line: the SKU, how many, at which price. */
@@ -23,12 +27,17 @@ export interface RejectedLine {
   available: number;
 }
 
-/** The stock of a SKU after a change, and the change of its available units. */
+/**
+ * The stock of a SKU after a change, and the change of its available units. `version` is the
+ * SKU's version after the change: one more than the stock it was planned from, so the changes of
+ * a SKU are ordered by it whatever order they are heard or published in.
+ */
 export interface StockChange {
   sku: string;
   available: number;
   reserved: number;
   change: number;
+  version: number;
 }
 
 export type ReservationPlan =
@@ -100,6 +109,7 @@ export function planReservation(lines: readonly AskedLine[], stock: readonly Sto
       available: item.available - line.quantity,
       reserved: item.reserved + line.quantity,
       change: -line.quantity,
+      version: item.version + 1,
     });
   }
   if (totalCents > MAX_TOTAL_CENTS) {
@@ -123,7 +133,10 @@ export class StockInvariantError extends Error {
   }
 }
 
-/** The stock after returning a reservation's lines: available up, reserved down, by each quantity. */
+/**
+ * The stock after returning a reservation's lines: available up, reserved down, by each quantity,
+ * and each SKU's version one up.
+ */
 export function planRelease(lines: readonly OrderLine[], stock: readonly Stock[]): StockChange[] {
   const bySku = new Map(stock.map((s) => [s.sku, s]));
   return mergeLines(lines).map((line) => {
@@ -140,6 +153,7 @@ export function planRelease(lines: readonly OrderLine[], stock: readonly Stock[]
       available: item.available + line.quantity,
       reserved: item.reserved - line.quantity,
       change: line.quantity,
+      version: item.version + 1,
     };
   });
 }

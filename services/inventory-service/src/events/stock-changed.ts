@@ -10,7 +10,8 @@ export function onStockChanged(stockLevels: StockLevelRepository): Handler<typeo
       streamSequence: ctx.streamSequence,
       time: ctx.time,
     });
-    if (!moved) ctx.logger.info({ sku: change.sku }, 'stale stock change: a newer one is applied already');
-    else ctx.logger.info({ sku: change.sku, available: change.available }, 'stock level updated');
+    const at = { sku: change.sku, version: change.version };
+    if (!moved) ctx.logger.info(at, 'stale stock change: a newer one is applied already');
+    else ctx.logger.info({ ...at, available: change.available }, 'stock level updated');
   };
 }
