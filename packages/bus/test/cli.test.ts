@@ -128,9 +128,10 @@ describe('npm run bus -- dlq | tail', () => {
     expect(applied.get(thingId)).toBe(1);
 
     // The replay span starts its own trace, linked to the original's.
-    const spans = await otlpSink().waitFor(
+    const sink = otlpSink().forService('bus-cli');
+    const spans = await sink.waitFor(
       'the replay span',
-      () => otlpSink().spans(),
+      () => sink.spans(),
       (s) =>
         s.some(
           (x) => x.name === `replay ${c.OtherThing.subject}` && x.attributes['dlq.sequence'] === Number(seq),

@@ -85,20 +85,32 @@ const arr = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
 
 /** Reads what the collector exported to the test receiver (see startOtlpSink). */
 export class OtlpSinkClient {
-  /** `service`: only what the processes of that `service.name` exported. */
+  /**
+   * `service`: only what the processes of that `service.name` exported; `traceId`: only the
+   * spans and log records of that trace (metrics are not filtered by it).
+   */
   constructor(
     readonly url: string,
     readonly service?: string,
+    readonly traceId?: string,
   ) {}
 
   /** The same sink, read for one `service.name` only (far less to fetch and parse on a busy sink). */
   forService(service: string): OtlpSinkClient {
-    return new OtlpSinkClient(this.url, service);
+    return new OtlpSinkClient(this.url, service, this.traceId);
+  }
+
+  /** The same sink, read for the spans and logs of one trace only. */
+  forTrace(traceId: string): OtlpSinkClient {
+    return new OtlpSinkClient(this.url, this.service, traceId);
   }
 
   private async get(signal: 'traces' | 'metrics' | 'logs'): Promise<Json[]> {
-    const query = this.service === undefined ? '' : `?service=${encodeURIComponent(this.service)}`;
-    const response = await fetch(`${this.url}/received/${signal}${query}`);
+    const query = new URLSearchParams();
+    if (this.service !== undefined) query.set('service', this.service);
+    if (this.traceId !== undefined && signal !== 'metrics') query.set('traceId', this.traceId);
+    const search = query.size > 0 ? `?${query}` : '';
+    const response = await fetch(`${this.url}/received/${signal}${search}`);
     if (!response.ok) throw new Error(`OTLP sink answered ${response.status}`);
     return (await response.json()) as Json[];
   }

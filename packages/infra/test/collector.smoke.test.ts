@@ -38,7 +38,7 @@ describe('OpenTelemetry Collector (smoke)', () => {
     });
     expect(response.status).toBe(200);
 
-    const sink = otlpSink();
+    const sink = otlpSink().forService(serviceName);
     const spans = await sink.waitFor(
       `span ${spanId} at the trace backend`,
       () => sink.spans(),

@@ -21,9 +21,9 @@ import { type FixtureApp, startFixtureApp } from './support.js';
  * Prometheus would get.
  */
 describe('telemetry pipeline, end to end through the collector', () => {
-  const sink = otlpSink();
   const tag = randomBytes(4).toString('hex');
   const serviceName = `telemetry-e2e-${tag}`;
+  const sink = otlpSink().forService(serviceName);
   const domain = `tele-${tag}`;
   const subject = `${domain}.greeted`;
   let db: TestDatabase;
@@ -264,7 +264,9 @@ describe('telemetry pipeline, end to end through the collector', () => {
     try {
       // What the collector exported for this service, pushed into a real Prometheus running
       // otel/prometheus.yml over its OTLP receiver: the names are Prometheus's own translation.
-      const requests = (await (await fetch(`${sink.url}/received/metrics`)).json()) as OtlpMetricsRequest[];
+      const requests = (await (
+        await fetch(`${sink.url}/received/metrics?service=${encodeURIComponent(serviceName)}`)
+      ).json()) as OtlpMetricsRequest[];
       let pushed = 0;
       for (const request of requests) {
         const resourceMetrics = (request.resourceMetrics ?? []).filter((rm) =>

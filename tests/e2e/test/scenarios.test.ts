@@ -41,7 +41,7 @@ describe('fault switches for the demo: each shows in the telemetry', () => {
     sink.waitFor(
       `${service} spans of order ${orderId}`,
       async () =>
-        (await sink.spans()).filter(
+        (await sink.forService(service).spans()).filter(
           (s) => s.attributes['app.order.id'] === orderId && s.resource['service.name'] === service,
         ),
       ok,
@@ -119,9 +119,8 @@ describe('fault switches for the demo: each shows in the telemetry', () => {
     // attributes, the process among them) counts up on its own, so add up each one's latest.
     const deadLetters = async () => {
       const latest = new Map<string, number>();
-      for (const m of await sink.metrics()) {
-        if (m.name !== 'demo.bus.dead_letters' || m.resource['service.name'] !== 'inventory-service')
-          continue;
+      for (const m of await sink.forService('inventory-service').metrics()) {
+        if (m.name !== 'demo.bus.dead_letters') continue;
         for (const p of m.dataPoints) {
           if (p.attributes['messaging.destination.name'] !== 'orders.created') continue;
           const series = JSON.stringify([m.resource, p.attributes]);

@@ -54,7 +54,7 @@ describe('start-up failures', () => {
       expect(fatal?.err).toBeDefined();
       expect(output).not.toContain('listening');
 
-      const sink = otlpSink();
+      const sink = otlpSink().forService(serviceName);
       const logs = await sink.waitFor(
         `the fatal log record of ${serviceName} at the collector`,
         () => sink.logs(),
