@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './vitest.sequencer.js';
 
 /**
  * `npm test`: every package's and service's tests in one run, against real servers that the
@@ -10,5 +11,6 @@ export default defineConfig({
     // The suites mostly wait on servers and processes: three files at a time on two cores (the
     // default would run one), each with servers and names of its own.
     maxWorkers: 3,
+    sequence: { sequencer: LongestFirst },
   },
 });

@@ -35,7 +35,8 @@ describe('inventory-service lifecycle', () => {
     expect(await third.stop()).toBe(0);
     h.service = first;
     expect((await h.http('GET', '/ready')).status).toBe(200);
-  });
+    // Two processes starting at once on a busy two-core machine: each may take its minute to be ready.
+  }, 150_000);
 
   it('shuts down gracefully on SIGTERM: relay, bus, telemetry, pools, in that order; exit 0', async () => {
     const service = h.service;

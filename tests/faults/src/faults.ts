@@ -286,18 +286,29 @@ export const FAULTS: readonly Fault[] = [
 export const SHORT: Fault = {
   name: 'short',
   description:
-    'cluster: ORDERS leader kill at 10 s, inventory-service kill at 25 s, PostgreSQL stopped 60 s at 40 s',
+    'cluster: ORDERS leader kill at 10 s, inventory-service kill at 25 s, PostgreSQL stopped 60 s from 40 s, ' +
+    'FerretDB (MongoDB) stopped 60 s from 55 s (the two outages overlap by 45 s)',
   cluster: true,
-  loadMs: 110_000,
+  loadMs: 130_000,
   inject: async (ctx) => {
     await killClusterNode('leader', 'ORDERS', 10_000)(ctx);
     await killService('inventory-service', 5_000)(ctx);
     await ctx.sleep(Math.max(0, 40_000 - ctx.elapsed()));
-    await outage(
+    const postgres = outage(
       'PostgreSQL',
       (s) => s.stopPostgres(),
       (s) => s.startPostgres(),
       0,
     )(ctx);
+    const mongo = outage(
+      'FerretDB',
+      (s) => s.stopMongo(),
+      (s) => s.startMongo(),
+      15_000,
+    )(ctx);
+    await Promise.all([postgres, mongo]);
   },
 };
+
+/** In SHORT: while MongoDB is stopped, order-service refuses orders (503). */
+export const SHORT_MONGO_OUTAGE_MS = { from: 55_000, to: 55_000 + OUTAGE_MS };
