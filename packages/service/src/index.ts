@@ -1,3 +1,4 @@
+export { CoalescedWrites } from './coalesced-writes.js';
 export type { Committed } from './committed.js';
 export { noRelay } from './committed.js';
 export { withCredentials } from './credentials.js';

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type ServiceProcess, startService } from '@demo/infra';
 import type { FaultStack } from './stack.js';
 
@@ -33,6 +34,17 @@ function errorLines(name: string, output: string, max: number): string[] {
   return [...first.values()]
     .slice(0, max)
     .map(({ line, count }) => `${name} (${count}×): ${line.slice(0, 1_500)}`);
+}
+
+/**
+ * `FAULTS_LOG_DIR`: every service process's whole output is kept there (`<service>-<pid>.log`),
+ * written when the process is killed, exits or is stopped at the end of the run.
+ */
+function keepOutput(service: ServiceProcess): void {
+  const dir = process.env.FAULTS_LOG_DIR;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${service.name}-${service.child.pid ?? 'unknown'}.log`), service.output());
 }
 
 /** The three services as real processes on the harness's stack; kills, restarts, memory. */
@@ -103,6 +115,7 @@ export class Services {
   async kill(name: ServiceName): Promise<void> {
     const service = this.get(name);
     await service.kill();
+    keepOutput(service);
     this.pastErrors.push(...errorLines(name, service.output(), 20));
     this.history.push(`--- ${name} (killed) ---\n${service.output().slice(-4000)}`);
     this.running.delete(name);
@@ -116,6 +129,7 @@ export class Services {
       if (Date.now() > deadline) return false;
       await new Promise((r) => setTimeout(r, 100));
     }
+    keepOutput(service);
     this.pastErrors.push(...errorLines(name, service.output(), 20));
     this.history.push(
       `--- ${name} (exited ${service.child.signalCode ?? service.child.exitCode}) ---\n${service.output().slice(-4000)}`,
@@ -148,6 +162,7 @@ export class Services {
   async stopAll(): Promise<void> {
     if (this.sampler) clearInterval(this.sampler);
     await Promise.all([...this.running.values()].map((s) => s.stop()));
+    for (const s of this.running.values()) keepOutput(s);
     this.running.clear();
   }
 }

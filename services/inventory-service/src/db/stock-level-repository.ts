@@ -1,4 +1,5 @@
 import type { InventoryStockChangedData } from '@demo/contracts';
+import { CoalescedWrites } from '@demo/service';
 import { type Collection, type Db, type Document, type Filter, MongoServerError } from 'mongodb';
 import { isLowStock } from '../domain/stock.js';
 
@@ -57,8 +58,6 @@ export interface ChangeMeta {
 interface QueuedChange {
   change: InventoryStockChangedData;
   meta: ChangeMeta;
-  resolve(moved: boolean): void;
-  reject(error: unknown): void;
 }
 
 const DUPLICATE_KEY = 11000;
@@ -114,8 +113,7 @@ export const STOCK_MOVEMENTS = 'stock_movements';
 export class StockLevelRepository {
   private readonly levels: Collection<StockLevelDocument>;
   private readonly movements: Collection<StockMovementDocument>;
-  private queued: QueuedChange[] = [];
-  private writing = false;
+  private readonly writes = new CoalescedWrites<QueuedChange, boolean>((batch) => this.write(batch));
 
   constructor(
     db: Db,
@@ -138,29 +136,9 @@ export class StockLevelRepository {
    * movements in one `insert` command, and of each SKU only the newest change, all SKUs in one
    * `update` (an older change of the same batch is stale as if it had arrived after the newer one).
    */
-  apply(change: InventoryStockChangedData, meta: ChangeMeta): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
-      this.queued.push({ change, meta, resolve, reject });
-      if (!this.writing) void this.writeQueued();
-    });
-  }
-
-  private async writeQueued(): Promise<void> {
-    this.writing = true;
-    try {
-      while (this.queued.length > 0) {
-        const batch = this.queued;
-        this.queued = [];
-        try {
-          const moved = await this.write(batch);
-          for (const [i, queued] of batch.entries()) queued.resolve(moved[i] ?? false);
-        } catch (error) {
-          for (const queued of batch) queued.reject(error);
-        }
-      }
-    } finally {
-      this.writing = false;
-    }
+  async apply(change: InventoryStockChangedData, meta: ChangeMeta): Promise<boolean> {
+    const [moved] = await this.writes.run([{ change, meta }]);
+    return moved ?? false;
   }
 
   /** Writes a batch of changes; answers, for each, whether it moved its SKU's levels. */

@@ -1,5 +1,5 @@
 import type { BusLogger, PendingEvent } from '@demo/bus';
-import { CoalescedWrites } from './coalesced-writes.js';
+import { CoalescedWrites } from '@demo/service';
 import type { Collections, PendingEventDocument } from './schema.js';
 import { insertUnordered } from './unordered-insert.js';
 
@@ -25,8 +25,8 @@ export class PendingEventsLog {
   }
 
   /** Resolves once the intents of `events` (held by order `orderId`) are stored. */
-  intend(orderId: string, events: readonly PendingEvent[], now: Date): Promise<void> {
-    return this.inserts.run(
+  async intend(orderId: string, events: readonly PendingEvent[], now: Date): Promise<void> {
+    await this.inserts.run(
       events.map(
         (event): PendingEventDocument => ({ _id: event.id, orderId, createdAt: event.createdAt ?? now }),
       ),

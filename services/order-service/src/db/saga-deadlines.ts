@@ -1,5 +1,5 @@
+import { CoalescedWrites } from '@demo/service';
 import type { Collection, Db } from 'mongodb';
-import { CoalescedWrites } from './coalesced-writes.js';
 import { insertUnordered } from './unordered-insert.js';
 
 /**
@@ -34,8 +34,8 @@ export class SagaDeadlines {
   }
 
   /** Records when order `orderId` stops waiting; written before the order, so none is without one. */
-  set(orderId: string, dueAt: Date): Promise<void> {
-    return this.sets.run([{ _id: orderId, dueAt }]);
+  async set(orderId: string, dueAt: Date): Promise<void> {
+    await this.sets.run([{ _id: orderId, dueAt }]);
   }
 
   /** Up to `limit` orders whose deadline is at or before `now`, earliest first. */
@@ -47,7 +47,7 @@ export class SagaDeadlines {
       .toArray();
   }
 
-  clear(orderId: string): Promise<void> {
-    return this.clears.run([orderId]);
+  async clear(orderId: string): Promise<void> {
+    await this.clears.run([orderId]);
   }
 }
