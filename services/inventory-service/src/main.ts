@@ -1,10 +1,10 @@
 import { PostgresOutboxStore } from '@demo/bus/postgres';
 import { Faults, faultRoutes } from '@demo/fault-switches';
 import { runService } from '@demo/service';
+import { connectMongo } from '@demo/service/mongodb';
 import { connectPostgres } from './db/client.js';
 import { InventoryRepository } from './db/inventory-repository.js';
 import { runMigrations } from './db/migrate.js';
-import { connectMongo } from './db/mongo.js';
 import { ReservationRepository } from './db/reservation-repository.js';
 import { outbox } from './db/schema.js';
 import { StockLevelRepository } from './db/stock-level-repository.js';
@@ -27,8 +27,14 @@ await runService({
     closeAtShutdown('postgres', () => postgres.pool.end());
     await runMigrations(postgres.pool);
     logger.info({}, 'PostgreSQL migrations applied');
-    const mongo = await connectMongo(env.MONGODB_URL, env.MONGODB_DATABASE, env);
-    closeAtShutdown('mongodb', () => mongo.client.close());
+    const mongo = await connectMongo({
+      url: env.MONGODB_URL,
+      database: env.MONGODB_DATABASE,
+      appName: inventoryService.name,
+      env,
+      logger: logger.child({ component: 'mongodb' }),
+    });
+    closeAtShutdown('mongodb', () => mongo.close());
     const stockLevels = new StockLevelRepository(mongo.db, env.LOW_STOCK_THRESHOLD);
     await stockLevels.ensureIndexes();
 

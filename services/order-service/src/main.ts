@@ -1,7 +1,7 @@
 import { Faults, faultRoutes } from '@demo/fault-switches';
 import { runService } from '@demo/service';
+import { connectMongo } from '@demo/service/mongodb';
 import { counter, histogram } from '@demo/telemetry';
-import { connectMongo } from './db/client.js';
 import { CustomersRepository } from './db/customers-repository.js';
 import { DocumentLocks } from './db/document-locks.js';
 import { OrdersRepository } from './db/orders-repository.js';
@@ -27,7 +27,8 @@ await runService({
       url: env.MONGODB_URL,
       database: env.MONGODB_DATABASE,
       appName: orderService.name,
-      waits: env,
+      env,
+      logger: logger.child({ component: 'mongodb' }),
     });
     closeAtShutdown('mongodb', () => mongo.close());
     const db = collections(mongo.db);
