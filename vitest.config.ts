@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import LongestFirst from './vitest.sequencer.js';
+import { MAX_WORKERS } from './vitest.shared.js';
 
 /**
  * `npm test`: every package's and service's tests in one run, against real servers that the
@@ -10,7 +11,7 @@ export default defineConfig({
     projects: ['packages/*', 'services/*', 'tests/*', 'tools/*', 'deploy'],
     // The suites mostly wait on servers and processes: three files at a time on two cores (the
     // default would run one), each with servers and names of its own.
-    maxWorkers: 3,
+    maxWorkers: MAX_WORKERS,
     sequence: { sequencer: LongestFirst },
   },
 });
