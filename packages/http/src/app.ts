@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isSpanContextValid, SpanStatusCode, trace } from '@opentelemetry/api';
 import FindMyWay from 'find-my-way';
 import { z } from 'zod';
+import { type AccessLogPolicy, accessLogLevel } from './access-log.js';
 import { readJsonBody } from './body.js';
 import { healthRoute, type ReadinessCheck, readyRoute } from './health.js';
 import type { HttpLogger } from './logger.js';
@@ -42,6 +43,11 @@ export interface AppOptions {
   metrics?: { text: () => Promise<string>; contentType: string };
   /** Serves `GET /openapi.json`: the OpenAPI 3.1 document of every route, from their schemas. */
   openapi?: OpenApiInfo;
+  /**
+   * Which `request completed` lines are written at `info` (4xx, 5xx and slow requests); the
+   * others are written at `debug`.
+   */
+  accessLog?: AccessLogPolicy;
 }
 
 /** Every route the app serves: `/health`, `/ready`, the service's own, and `/openapi.json` when asked. */
@@ -142,6 +148,7 @@ export function createApp(options: AppOptions): HttpApp {
   const defaultBodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const retryAfter = String(options.retryAfterSeconds ?? 1);
+  const accessLog = options.accessLog ?? {};
   const unavailable = (detail: string, cause: unknown) =>
     new HttpProblem(503, {
       type: ProblemType.unavailable,
@@ -220,7 +227,11 @@ export function createApp(options: AppOptions): HttpApp {
     res.on('finish', () => {
       if (PROBE_PATHS.has(path) && res.statusCode < 500) return;
       const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-      log.info({ method, route: template, path, status: res.statusCode, durationMs }, 'request completed');
+      const status = res.statusCode;
+      log[accessLogLevel({ status, durationMs }, accessLog)](
+        { method, route: template, path, status, durationMs },
+        'request completed',
+      );
     });
     res.setHeader('x-request-id', requestId);
     // W3C Trace Context Level 2: tells the caller which trace its request joined.

@@ -1,3 +1,5 @@
+export type { AccessLogLevel, AccessLogPolicy } from './access-log.js';
+export { accessLogLevel, DEFAULT_SLOW_REQUEST_MS } from './access-log.js';
 export type { AppOptions, HttpApp } from './app.js';
 export { appRoutes, createApp } from './app.js';
 export type { CheckState, ReadinessCheck, ReadinessReport } from './health.js';

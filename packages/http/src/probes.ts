@@ -1,7 +1,7 @@
 /**
  * Paths that probes and scrapers hit every few seconds: the HTTP layer does not log their
- * successful answers, and the telemetry SDK makes no spans or request metrics of them. The one
- * list both read (`@demo/http/probes`, free of any dependency).
+ * successful answers and makes no server span or request metric of them (`@demo/http/probes`,
+ * free of any dependency).
  */
 export const PROBE_PATHS: ReadonlySet<string> = new Set([
   '/health',

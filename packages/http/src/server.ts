@@ -1,13 +1,18 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { context } from '@opentelemetry/api';
 import type { HttpApp } from './app.js';
+import { serverTelemetry } from './server-telemetry.js';
 
 export interface CloseResult {
   /** True when in-flight requests outlived the timeout and their connections were cut. */
   forced: boolean;
 }
 
-/** A node:http server around an app; it listens only when told to. */
+/**
+ * A node:http server around an app; it listens only when told to. Each request runs in its
+ * server span (see `serverTelemetry`), ended with its duration recorded when the response closes.
+ */
 export interface HttpServer {
   readonly server: Server;
   /** Starts listening; port 0 picks a free port. Resolves with the bound address. */
@@ -24,15 +29,19 @@ export function createHttpServer(app: HttpApp): HttpServer {
   const inFlight = new Set<ServerResponse>();
   let closing: Promise<CloseResult> | undefined;
 
+  const telemetry = serverTelemetry();
+
   const server = createServer((req, res) => {
     inFlight.add(res);
+    const request = telemetry.start(req);
     res.on('close', () => {
       inFlight.delete(res);
+      request.end(res);
       // The connection turns idle once the response is out: close it rather than keep it alive.
       if (closing !== undefined) setImmediate(() => server.closeIdleConnections());
     });
     if (closing !== undefined) res.setHeader('connection', 'close');
-    app.handle(req, res);
+    context.with(request.context, () => app.handle(req, res));
   });
 
   const listen = (port: number, host?: string) =>

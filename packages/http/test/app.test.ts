@@ -321,10 +321,18 @@ describe('request ids', () => {
       .poll(() => log.entries.find((e) => e.request_id === 'abc-123'))
       .toMatchObject({
         msg: 'request completed',
+        level: 'debug',
         method: 'GET',
         route: '/api/things/:id',
         status: 200,
       });
+  });
+
+  it('logs a quick success at debug and an error answer at info', async () => {
+    await call('GET', '/nope', { headers: { 'x-request-id': 'access-404' } });
+    await expect
+      .poll(() => log.entries.find((e) => e.request_id === 'access-404' && e.msg === 'request completed'))
+      .toMatchObject({ level: 'info', status: 404 });
   });
 
   it('generates one when the caller sent none or an unusable one', async () => {

@@ -8,7 +8,7 @@ import {
 } from '../src/index.js';
 
 export interface LogEntry {
-  level: 'info' | 'warn' | 'error';
+  level: 'debug' | 'info' | 'warn' | 'error';
   msg: string | undefined;
   [field: string]: unknown;
 }
@@ -25,6 +25,7 @@ export function memoryLogger(
   };
   return {
     entries,
+    debug: write('debug'),
     info: write('info'),
     warn: write('warn'),
     error: write('error'),

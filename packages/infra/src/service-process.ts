@@ -77,6 +77,11 @@ export interface StartServiceOptions {
   /** Fixed port (for restarts); a free one by default. */
   port?: number;
   readyTimeoutMs?: number;
+  /**
+   * The checkout the service runs from (default: this repository): another version unpacked
+   * inside this one, for before/after runs side by side.
+   */
+  root?: string;
 }
 
 /**
@@ -85,7 +90,7 @@ export interface StartServiceOptions {
  */
 export async function startService(options: StartServiceOptions): Promise<ServiceProcess> {
   const port = options.port ?? (await freePort());
-  const cwd = join(repoRoot, 'services', options.name);
+  const cwd = join(options.root ?? repoRoot, 'services', options.name);
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', '--conditions=@demo/source', '--import', '@demo/telemetry/register', 'src/main.ts'],

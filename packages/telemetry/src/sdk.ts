@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { isProbePath } from '@demo/http/probes';
 import { context, diag } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
@@ -36,6 +35,7 @@ import {
 import {
   ConsoleMetricExporter,
   type IMetricReader,
+  type MetricReader,
   PeriodicExportingMetricReader,
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
@@ -50,6 +50,7 @@ import { AppAttributesSpanProcessor } from './app-context.js';
 import { installDiagnostics, watchExports } from './diagnostics.js';
 import { defaultSemconvStability, protocolOf, readEnv, type TelemetryEnv } from './env.js';
 import { toPrometheusText } from './prometheus.js';
+import { collectsAsScraped } from './scrape-reader.js';
 import { packageVersionOf } from './version.js';
 
 /** How long shutdown may take by default: inside Kubernetes' 30 s grace period with room to spare. */
@@ -60,7 +61,7 @@ interface TelemetryState {
   shutdown: Promise<void> | undefined;
   prometheus: PrometheusExporter | undefined;
   /** The reader behind `metricsText()` (each service's own `GET /metrics`). */
-  scrape: PrometheusExporter | undefined;
+  scrape: MetricReader | undefined;
 }
 
 // Kept on globalThis so that two copies of this module (source and build) share one SDK.
@@ -104,6 +105,7 @@ function spanProcessors(env: TelemetryEnv): SpanProcessor[] {
 function metricReaders(env: TelemetryEnv, st: TelemetryState): IMetricReader[] {
   const readers: IMetricReader[] = [];
   const kind = env.OTEL_METRICS_EXPORTER;
+  let push: { reader: PeriodicExportingMetricReader; exporter: PushMetricExporter } | undefined;
   if (!kind.includes('none')) {
     const protocol = protocolOf(env, 'metrics');
     const exporter: PushMetricExporter = kind.includes('console')
@@ -116,13 +118,13 @@ function metricReaders(env: TelemetryEnv, st: TelemetryState): IMetricReader[] {
               ? new JsonMetricExporter()
               : new ProtoMetricExporter(),
         );
-    readers.push(
-      new PeriodicExportingMetricReader({
-        exporter,
-        exportIntervalMillis: env.OTEL_METRIC_EXPORT_INTERVAL,
-        exportTimeoutMillis: Math.min(env.OTEL_METRIC_EXPORT_TIMEOUT, env.OTEL_METRIC_EXPORT_INTERVAL),
-      }),
-    );
+    const reader = new PeriodicExportingMetricReader({
+      exporter,
+      exportIntervalMillis: env.OTEL_METRIC_EXPORT_INTERVAL,
+      exportTimeoutMillis: Math.min(env.OTEL_METRIC_EXPORT_TIMEOUT, env.OTEL_METRIC_EXPORT_INTERVAL),
+    });
+    push = { reader, exporter };
+    readers.push(reader);
   }
   if (env.OTEL_METRICS_PROMETHEUS_ENABLED) {
     st.prometheus = new PrometheusExporter({
@@ -131,9 +133,13 @@ function metricReaders(env: TelemetryEnv, st: TelemetryState): IMetricReader[] {
     });
     readers.push(st.prometheus);
   }
-  // GET /metrics on the service's own port reads this one (no server of its own).
-  st.scrape = new PrometheusExporter({ preventServerStart: true });
-  readers.push(st.scrape);
+  // GET /metrics on the service's own port: the push reader when it holds the same (cumulative)
+  // data, so measurements are aggregated once; else a reader of its own (no server of its own).
+  if (push && collectsAsScraped(push.exporter)) st.scrape = push.reader;
+  else {
+    st.scrape = new PrometheusExporter({ preventServerStart: true });
+    readers.push(st.scrape);
+  }
   return readers;
 }
 
@@ -184,13 +190,16 @@ function baseResourceAttributes(env: TelemetryEnv): Record<string, string> {
 function instrumentations(): Instrumentation[] {
   return [
     new HttpInstrumentation({
-      // Probes and scrapers: no spans, no request metrics (the list shared with @demo/http).
-      ignoreIncomingRequestHook: (request) => isProbePath(request.url ?? '/'),
+      // Client side only: @demo/http's server makes the server span and http.server.request.duration
+      // itself (see its README), for a fraction of the instrumentation's per-request work.
+      disableIncomingRequestInstrumentation: true,
       // The OTLP exporters' own requests run with tracing suppressed: no client metrics for them either.
       ignoreOutgoingRequestHook: () => isTracingSuppressed(context.active()),
     }),
     new UndiciInstrumentation(),
-    new PgInstrumentation({ requireParentSpan: true }),
+    // A query span per query; no `pg-pool.connect` span around each checkout from the pool (one
+    // span in three of a simple request; pool waits still show in db.client.connection.* metrics).
+    new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
     new MongoDBInstrumentation({ requireParentSpan: true }),
     // Log correlation (trace_id, span_id, trace_flags on each line) and log sending to OTLP.
     new PinoInstrumentation(),

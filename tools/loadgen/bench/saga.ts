@@ -11,7 +11,6 @@
  * req/s against user-service with telemetry on and with OTEL_SDK_DISABLED=true.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -30,11 +29,12 @@ import {
 } from '@demo/infra';
 import { MongoClient } from 'mongodb';
 import pg from 'pg';
-import { Agent, request } from 'undici';
+import { request } from 'undici';
 import { idOf, userBody } from '../src/bodies.js';
 import { loadConfig, parseDuration } from '../src/config.js';
 import { type Report, runLoad } from '../src/loadgen.js';
-import { percentile } from '../src/stats.js';
+import { type HammerRun, hammer } from './hammer.js';
+import { processSample } from './proc.js';
 
 const { values } = parseArgs({
   options: {
@@ -56,15 +56,6 @@ const connections = Number(values.connections);
 const SERVICES = ['user-service', 'order-service', 'inventory-service'] as const;
 type ServiceName = (typeof SERVICES)[number];
 const KNEE_P99_MS = 250;
-
-/** CPU seconds and RSS of one process, from /proc (Linux). */
-function processSample(pid: number): { cpuSeconds: number; rssMiB: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14 and 15)
-  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  return { cpuSeconds: ticks / 100, rssMiB: rssKiB / 1024 };
-}
 
 interface StepResult {
   rate: number;
@@ -88,56 +79,14 @@ let stack: Stack | undefined;
 const services = new Map<ServiceName, ServiceProcess>();
 const closers: Array<() => Promise<unknown>> = [];
 const results: StepResult[] = [];
-let httpResult: { on: HttpRun; off: HttpRun } | undefined;
+let httpResult: { on: HammerRun; off: HammerRun } | undefined;
 let httpError: string | undefined;
-
-interface HttpRun {
-  requests: number;
-  perSecond: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-/** Closed loop: `connections` workers GET `url` back to back for `durationMs`. */
-async function hammer(url: string, durationMs: number): Promise<HttpRun> {
-  const dispatcher = new Agent({ connections, pipelining: 1 });
-  const latencies: number[] = [];
-  let errors = 0;
-  const until = performance.now() + durationMs;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (performance.now() < until) {
-        const t = performance.now();
-        try {
-          const res = await request(url, { dispatcher });
-          await res.body.dump();
-          if (res.statusCode !== 200) errors += 1;
-        } catch {
-          errors += 1;
-        }
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const elapsed = performance.now() - started;
-  await dispatcher.close();
-  latencies.sort((a, b) => a - b);
-  return {
-    requests: latencies.length,
-    perSecond: (latencies.length * 1000) / elapsed,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    errors,
-  };
-}
 
 /** GET /api/users/{id} req/s on the running user-service (telemetry on) and on a second one with OTEL_SDK_DISABLED=true. */
 async function compareTelemetry(
   userServiceUrl: string,
   userEnv: Record<string, string>,
-): Promise<{ on: HttpRun; off: HttpRun }> {
+): Promise<{ on: HammerRun; off: HammerRun }> {
   const userRes = await request(`${userServiceUrl}/api/users`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -156,10 +105,10 @@ async function compareTelemetry(
   log(
     `[bench:saga] GET /api/users/{id}, ${connections} connections, ${httpMs / 1000}s each: telemetry on, then off`,
   );
-  await hammer(`${userServiceUrl}/api/users/${user.id}`, 2_000); // warm-up
-  const on = await hammer(`${userServiceUrl}/api/users/${user.id}`, httpMs);
-  await hammer(`${off.url}/api/users/${user.id}`, 2_000);
-  const offRun = await hammer(`${off.url}/api/users/${user.id}`, httpMs);
+  await hammer(`${userServiceUrl}/api/users/${user.id}`, 2_000, connections); // warm-up
+  const on = await hammer(`${userServiceUrl}/api/users/${user.id}`, httpMs, connections);
+  await hammer(`${off.url}/api/users/${user.id}`, 2_000, connections);
+  const offRun = await hammer(`${off.url}/api/users/${user.id}`, httpMs, connections);
   return { on, off: offRun };
 }
 
