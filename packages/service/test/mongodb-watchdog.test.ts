@@ -9,18 +9,27 @@ import { connectMongo, nextStep } from '../src/mongodb/index.js';
 const policy = { unknownForMs: 30_000, minReconnectIntervalMs: 60_000 };
 
 describe('the MongoDB watchdog decision', () => {
-  it('looks from outside only when the server has been unknown for longer than a monitor explains', () => {
+  it('looks from outside only when the server has been unknown, and the monitor silent, for longer than an outage explains', () => {
     const at = 1_000_000;
-    expect(nextStep({ unknownSince: undefined, lastHeartbeatAt: 0 }, at, -Infinity, policy)).toBe('nothing');
-    expect(nextStep({ unknownSince: at - 29_999, lastHeartbeatAt: 0 }, at, -Infinity, policy)).toBe(
+    const silent = at - 30_000;
+    expect(nextStep({ unknownSince: undefined, lastHeartbeatAt: silent }, at, -Infinity, policy)).toBe(
       'nothing',
     );
-    expect(nextStep({ unknownSince: at - 30_000, lastHeartbeatAt: 0 }, at, -Infinity, policy)).toBe('probe');
-    // Not again within the reconnect interval: a server really away stays away.
-    expect(nextStep({ unknownSince: at - 40_000, lastHeartbeatAt: 0 }, at, at - 59_000, policy)).toBe(
+    expect(nextStep({ unknownSince: at - 29_999, lastHeartbeatAt: silent }, at, -Infinity, policy)).toBe(
       'nothing',
     );
-    expect(nextStep({ unknownSince: at - 40_000, lastHeartbeatAt: 0 }, at, at - 60_000, policy)).toBe(
+    expect(nextStep({ unknownSince: at - 30_000, lastHeartbeatAt: silent }, at, -Infinity, policy)).toBe(
+      'probe',
+    );
+    // An outage: heartbeats keep failing twice a second, so the monitor is working; leave it.
+    expect(nextStep({ unknownSince: at - 60_000, lastHeartbeatAt: at - 500 }, at, -Infinity, policy)).toBe(
+      'nothing',
+    );
+    // Not again within the reconnect interval.
+    expect(nextStep({ unknownSince: at - 40_000, lastHeartbeatAt: silent }, at, at - 59_000, policy)).toBe(
+      'nothing',
+    );
+    expect(nextStep({ unknownSince: at - 40_000, lastHeartbeatAt: silent }, at, at - 60_000, policy)).toBe(
       'probe',
     );
   });

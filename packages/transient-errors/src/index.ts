@@ -52,6 +52,8 @@ const ERROR_NAMES = new Set([
   'MongoWaitQueueTimeoutError',
   // Client-side operation timeout (`timeoutMS`): the server did not answer in time.
   'MongoOperationTimeoutError',
+  // An operation cut off because its client was closed (a shutdown, or a reconnect).
+  'MongoClientClosedError',
   // nats.js: a request (or a JetStream publish) without an answer in time.
   'TimeoutError',
 ]);

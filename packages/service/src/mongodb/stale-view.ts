@@ -10,7 +10,7 @@ export interface ClientView {
 }
 
 export interface StaleViewPolicy {
-  /** How long the server may stay unknown before the watchdog looks at it from outside. */
+  /** How long the server may stay unknown, with a silent monitor, before the watchdog looks from outside. */
   unknownForMs: number;
   /** At least this long between two reconnects (a server that is really away stays away). */
   minReconnectIntervalMs: number;
@@ -19,10 +19,11 @@ export interface StaleViewPolicy {
 export type WatchdogStep = 'nothing' | 'probe';
 
 /**
- * Pure: whether the client's view may be stale. The driver's monitor checks an unknown server at
- * least every `minHeartbeatFrequencyMS` (0.5 s) and a known one every `heartbeatFrequencyMS`
- * (10 s), so a server unknown for longer than `unknownForMs` is either really away, or seen
- * through a monitor that stopped. Only a probe from outside (a fresh connection) tells which.
+ * Pure: whether the client's view may be stale. The driver's monitor checks an unknown server
+ * every `minHeartbeatFrequencyMS` (0.5 s) and a known one every `heartbeatFrequencyMS` (10 s),
+ * emitting an event each time. A server unknown for longer than `unknownForMs` while the monitor
+ * says nothing for as long is not an outage (then heartbeats fail twice a second) but a monitor
+ * that stopped: only then is a probe from outside (a fresh connection) worth it.
  */
 export function nextStep(
   view: ClientView,
@@ -32,6 +33,7 @@ export function nextStep(
 ): WatchdogStep {
   if (view.unknownSince === undefined) return 'nothing';
   if (now - view.unknownSince < policy.unknownForMs) return 'nothing';
+  if (now - view.lastHeartbeatAt < policy.unknownForMs) return 'nothing';
   if (now - lastReconnectAt < policy.minReconnectIntervalMs) return 'nothing';
   return 'probe';
 }

@@ -38,7 +38,8 @@ async function answersFromOutside(url: string, options: MongoClientOptions): Pro
 
 /**
  * Keeps a MongoClient from staying wedged: when its server has been unknown (every operation
- * failing server selection) for longer than its monitor could explain, and a fresh connection
+ * failing server selection) for longer than an outage explains while its monitor reported
+ * nothing (in an outage it reports a failed heartbeat twice a second), and a fresh connection
  * reaches the server, the client's monitor has stopped seeing it (seen after FerretDB restarts
  * under load: the client failed selection for minutes with the error of the stop while the
  * server answered). The watchdog then closes and connects the same client: collections and
