@@ -40,7 +40,7 @@ await runService({
 
     const committed = relayOver(new PostgresOutboxStore(postgres.db, outbox));
     const items = new InventoryRepository(postgres.db, committed);
-    const reservations = new ReservationRepository(postgres.db, committed);
+    const reservations = new ReservationRepository(postgres.pool, committed);
     const metrics = registerMetrics(items);
     const faults = Faults.fromEnv(process.env, logger);
     return {

@@ -1,4 +1,4 @@
-import { count, inArray, isNull, sql } from 'drizzle-orm';
+import { count, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { OutboxStore, PendingEvent } from '../outbox.js';
@@ -89,4 +89,21 @@ export async function writeOutbox(
       createdAt: sql`clock_timestamp()`,
     })),
   );
+}
+
+/**
+ * The rows `writeOutbox` writes, as one `insert … select … from unnest(…)` statement with the
+ * events as array parameters (never spliced into the text): for a data-modifying `with` that
+ * writes a change and announces it in one round trip. `created_at` is `clock_timestamp()` per
+ * row, in the order of `events`, as with `writeOutbox`. No events, no rows.
+ */
+export function outboxInsert(table: OutboxTable, events: readonly PendingEvent[]): SQL {
+  const column = (c: { name: string }) => sql.identifier(c.name);
+  return sql`insert into ${table} (${column(table.id)}, ${column(table.subject)}, ${column(table.data)}, ${column(table.traceContext)}, ${column(table.createdAt)})
+    select e.id, e.subject, e.data, e.trace_context, clock_timestamp()
+      from unnest(${sql.param(events.map((e) => e.id))}::uuid[],
+                  ${sql.param(events.map((e) => e.subject))}::text[],
+                  ${sql.param(events.map((e) => JSON.stringify(e.data)))}::jsonb[],
+                  ${sql.param(events.map((e) => JSON.stringify(e.traceContext)))}::jsonb[])
+           as e(id, subject, data, trace_context)`;
 }

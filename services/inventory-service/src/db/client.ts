@@ -26,7 +26,10 @@ export interface Postgres {
 
 /**
  * A pool and its drizzle database. The pool is sized for the handlers that hold a connection
- * at once (8 reservations, the read model, the relay) plus HTTP requests.
+ * at once (8 reservations, the read model, the relay) plus HTTP requests. Its clients are in
+ * pipeline mode: statements given to one client before the answer to the previous one go out
+ * at once (a reservation sends `begin` with its lock and `commit` with its write); statements
+ * awaited one by one, as drizzle sends them, go as they always did.
  */
 export function connectPostgres(
   url: string,
@@ -36,6 +39,7 @@ export function connectPostgres(
   const pool = new pg.Pool({
     connectionString: databaseUrl(url, waits),
     application_name: 'inventory-service',
+    pipeline: true,
     ...(waits === undefined ? { max: 16 } : postgresPoolOptions(waits)),
   });
   // An idle client that loses its connection emits here; without a listener the process would crash.

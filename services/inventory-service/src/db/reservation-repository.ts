@@ -10,21 +10,28 @@ import {
   type StockRejectionReason,
 } from '@demo/contracts';
 import type { Committed } from '@demo/service';
-import { asc, eq, inArray, sql } from 'drizzle-orm';
-import { formatMoney, parseMoney } from '../domain/money.js';
+import type pg from 'pg';
+import { formatMoney } from '../domain/money.js';
+import { lockOrder, mergeLines, planRelease, planReservation, type StockChange } from '../domain/stock.js';
+import { isUniqueViolation } from './client.js';
 import {
-  lockOrder,
-  mergeLines,
-  planRelease,
-  planReservation,
-  type Stock,
-  type StockChange,
-} from '../domain/stock.js';
-import { type Database, isUniqueViolation, type Transaction } from './client.js';
-import { writeOutbox } from './outbox.js';
-import { inventoryItems, reservations } from './schema.js';
+  lockForRelease,
+  lockForReserve,
+  type ReleaseLock,
+  type ReleaseLockRow,
+  type ReserveLock,
+  type ReserveLockRow,
+  readReleaseLock,
+  readReserveLock,
+  writeCancelled,
+  writeRejected,
+  writeReleased,
+  writeReserved,
+} from './reservation-statements.js';
+import type { ReservationStatus } from './schema.js';
+import { type Decision, twoStepTransaction } from './two-step-transaction.js';
 
-export type ReservationStatus = (typeof reservations.$inferSelect)['status'];
+export type { ReservationStatus } from './schema.js';
 
 /** What `orders.created` did. `duplicate`: the order already had a reservation row (redelivery, race, cancelled first). */
 export type ReserveOutcome =
@@ -40,77 +47,43 @@ export type ReleaseOutcome =
 
 const ORDER_ID_UNIQUE = 'reservations_order_id_unique';
 
+/** What a transaction decided: its outcome and the events it wrote, for the relay once it committed. */
+interface Decided<T> {
+  result: T;
+  events: PendingEvent[];
+}
+
 /**
  * Reservations in PostgreSQL. Each operation is one transaction that locks the stock rows it
  * touches in SKU order (no deadlock between orders), changes stock (and each row's version) and
  * the reservation, and writes its events to the outbox; the commit listener hears about them
- * afterwards, not necessarily in commit order, hence the version on every stock change.
+ * afterwards, not necessarily in commit order, hence the version on every stock change. A
+ * transaction is two statements (`reservation-statements.ts`): one that locks what the plan
+ * needs, and one that writes the plan; on the pool's pipelined clients that is two round trips,
+ * the stock rows locked for one of them.
  */
 export class ReservationRepository {
   constructor(
-    private readonly db: Database,
+    private readonly pool: pg.Pool,
     private readonly committed: Committed,
   ) {}
 
   /** Reserves every line of the order or none; a second call for the same order changes nothing. */
   async reserve(order: OrderCreatedData): Promise<ReserveOutcome> {
-    let events: PendingEvent[] = [];
-    let result: ReserveOutcome;
+    let decided: Decided<ReserveOutcome>;
     try {
-      result = await this.db.transaction(async (tx) => {
-        const [existing] = await tx
-          .select({ status: reservations.status })
-          .from(reservations)
-          .where(eq(reservations.orderId, order.orderId));
-        if (existing) return { outcome: 'duplicate', status: existing.status } as const;
-
-        const plan = planReservation(order.items, await lockStock(tx, lockOrder(order.items)));
-        if (plan.outcome === 'rejected') {
-          await tx.insert(reservations).values({
-            orderId: order.orderId,
-            status: 'REJECTED',
-            items: mergeLines(order.items),
-            reason: plan.reason,
-          });
-          events = [
-            pendingEvent(InventoryRejected, {
-              orderId: order.orderId,
-              reason: plan.reason,
-              items: plan.lines,
-            }),
-          ];
-          await writeOutbox(tx, events);
-          return { outcome: 'rejected', reason: plan.reason } as const;
-        }
-
-        const reservationId = randomUUID();
-        await tx.insert(reservations).values({
-          id: reservationId,
-          orderId: order.orderId,
-          status: 'RESERVED',
-          items: plan.lines,
-          total: formatMoney(plan.total),
-        });
-        await applyChanges(tx, plan.changes);
-        events = [
-          pendingEvent(InventoryReserved, {
-            orderId: order.orderId,
-            reservationId,
-            items: plan.lines,
-            total: plan.total,
-          }),
-          ...stockChangedEvents(plan.changes, 'reserved', order.orderId),
-        ];
-        await writeOutbox(tx, events);
-        return { outcome: 'reserved', reservationId, total: plan.total } as const;
-      });
+      decided = await twoStepTransaction(
+        this.pool,
+        lockForReserve(order.orderId, lockOrder(order.items)),
+        (rows: ReserveLockRow[]) => decideReservation(order, readReserveLock(rows)),
+      );
     } catch (error) {
       // Another delivery of the same order committed first: its effect stands, ours rolled back.
       if (isUniqueViolation(error, ORDER_ID_UNIQUE)) return { outcome: 'duplicate' };
       throw error;
     }
-    this.committed(events);
-    return result;
+    this.committed(decided.events);
+    return decided.result;
   }
 
   /**
@@ -128,68 +101,77 @@ export class ReservationRepository {
   }
 
   private async releaseOnce(orderId: string, reason: OrderCancellationReason): Promise<ReleaseOutcome> {
-    let events: PendingEvent[] = [];
-    const result = await this.db.transaction(async (tx): Promise<ReleaseOutcome> => {
-      const [reservation] = await tx
-        .select()
-        .from(reservations)
-        .where(eq(reservations.orderId, orderId))
-        .for('update');
-      if (!reservation) {
-        await tx.insert(reservations).values({ orderId, status: 'CANCELLED', items: [], reason });
-        return { outcome: 'cancelled-before-reservation' };
-      }
-      if (reservation.status !== 'RESERVED') return { outcome: 'unchanged', status: reservation.status };
-
-      const lines = reservation.items;
-      const changes = planRelease(lines, await lockStock(tx, lockOrder(lines)));
-      await applyChanges(tx, changes);
-      await tx
-        .update(reservations)
-        .set({ status: 'RELEASED', reason, updatedAt: sql`now()` })
-        .where(eq(reservations.id, reservation.id));
-      events = [
-        pendingEvent(InventoryReleased, { orderId, reservationId: reservation.id }),
-        ...stockChangedEvents(changes, 'released', orderId),
-      ];
-      await writeOutbox(tx, events);
-      return { outcome: 'released', reservationId: reservation.id };
-    });
-    this.committed(events);
-    return result;
+    const decided = await twoStepTransaction(this.pool, lockForRelease(orderId), (rows: ReleaseLockRow[]) =>
+      decideRelease(orderId, reason, readReleaseLock(rows)),
+    );
+    this.committed(decided.events);
+    return decided.result;
   }
 }
 
-/** `select … where sku = any($1) order by sku for update`: the rows of these SKUs, locked in a stable order. */
-async function lockStock(tx: Transaction, skus: readonly string[]): Promise<Stock[]> {
-  const rows = await tx
-    .select({
-      sku: inventoryItems.sku,
-      available: inventoryItems.available,
-      reserved: inventoryItems.reserved,
-      unitPrice: inventoryItems.unitPrice,
-      version: inventoryItems.version,
-    })
-    .from(inventoryItems)
-    .where(inArray(inventoryItems.sku, [...skus]))
-    .orderBy(asc(inventoryItems.sku))
-    .for('update');
-  return rows.map((row) => ({ ...row, unitPrice: parseMoney(row.unitPrice) }));
+/** From what the lock read: nothing (a duplicate), or the reservation or refusal to write, with its events. */
+function decideReservation(order: OrderCreatedData, lock: ReserveLock): Decision<Decided<ReserveOutcome>> {
+  if (lock.existing) {
+    return { outcome: { result: { outcome: 'duplicate', status: lock.existing }, events: [] } };
+  }
+  const plan = planReservation(order.items, lock.stock);
+  if (plan.outcome === 'rejected') {
+    const events = [
+      pendingEvent(InventoryRejected, { orderId: order.orderId, reason: plan.reason, items: plan.lines }),
+    ];
+    return {
+      write: writeRejected(
+        { orderId: order.orderId, lines: mergeLines(order.items), reason: plan.reason },
+        events,
+      ),
+      outcome: { result: { outcome: 'rejected', reason: plan.reason }, events },
+    };
+  }
+  const reservationId = randomUUID();
+  const events = [
+    pendingEvent(InventoryReserved, {
+      orderId: order.orderId,
+      reservationId,
+      items: plan.lines,
+      total: plan.total,
+    }),
+    ...stockChangedEvents(plan.changes, 'reserved', order.orderId),
+  ];
+  return {
+    write: writeReserved(
+      { id: reservationId, orderId: order.orderId, lines: plan.lines, total: formatMoney(plan.total) },
+      plan.changes,
+      events,
+    ),
+    outcome: { result: { outcome: 'reserved', reservationId, total: plan.total }, events },
+  };
 }
 
-/** Writes planned changes to rows this transaction has locked (`lockStock`), each with its new version. */
-async function applyChanges(tx: Transaction, changes: readonly StockChange[]): Promise<void> {
-  for (const change of changes) {
-    await tx
-      .update(inventoryItems)
-      .set({
-        available: change.available,
-        reserved: change.reserved,
-        version: change.version,
-        updatedAt: sql`now()`,
-      })
-      .where(eq(inventoryItems.sku, change.sku));
+/** From what the lock read: the `CANCELLED` row, nothing (not held), or the release to write, with its events. */
+function decideRelease(
+  orderId: string,
+  reason: OrderCancellationReason,
+  lock: ReleaseLock,
+): Decision<Decided<ReleaseOutcome>> {
+  if (!lock.reservation) {
+    return {
+      write: writeCancelled(orderId, reason),
+      outcome: { result: { outcome: 'cancelled-before-reservation' }, events: [] },
+    };
   }
+  const { reservation } = lock;
+  if (reservation.status !== 'RESERVED') {
+    return { outcome: { result: { outcome: 'unchanged', status: reservation.status }, events: [] } };
+  }
+  const changes = planRelease(reservation.items, lock.stock);
+  const events = [
+    pendingEvent(InventoryReleased, { orderId, reservationId: reservation.id }),
+    ...stockChangedEvents(changes, 'released', orderId),
+  ];
+  return {
+    write: writeReleased(reservation.id, reason, changes, events),
+    outcome: { result: { outcome: 'released', reservationId: reservation.id }, events },
+  };
 }
 
 function stockChangedEvents(

@@ -36,6 +36,7 @@ export const reservationStatus = pgEnum('reservation_status', [
   'REJECTED',
   'CANCELLED',
 ]);
+export type ReservationStatus = (typeof reservationStatus.enumValues)[number];
 
 /**
  * One row per order, whatever became of it: the unique `order_id` makes a redelivered or racing
