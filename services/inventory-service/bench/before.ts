@@ -4,7 +4,6 @@ import {
   InventoryRejected,
   InventoryReleased,
   InventoryReserved,
-  InventoryStockChanged,
   type OrderCancellationReason,
   type OrderCreatedData,
 } from '@demo/contracts';
@@ -12,7 +11,11 @@ import type { Committed } from '@demo/service';
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { type Database, isUniqueViolation, type Transaction } from '../src/db/client.js';
 import { writeOutbox } from '../src/db/outbox.js';
-import type { ReleaseOutcome, ReserveOutcome } from '../src/db/reservation-repository.js';
+import {
+  type ReleaseOutcome,
+  type ReserveOutcome,
+  stockChangedEvents,
+} from '../src/db/reservation-repository.js';
 import { inventoryItems, reservations } from '../src/db/schema.js';
 import { formatMoney, parseMoney } from '../src/domain/money.js';
 import {
@@ -176,22 +179,4 @@ async function applyChanges(tx: Transaction, changes: readonly StockChange[]): P
       })
       .where(eq(inventoryItems.sku, change.sku));
   }
-}
-
-function stockChangedEvents(
-  changes: readonly StockChange[],
-  cause: 'reserved' | 'released',
-  orderId: string,
-): PendingEvent[] {
-  return changes.map((c) =>
-    pendingEvent(InventoryStockChanged, {
-      sku: c.sku,
-      available: c.available,
-      reserved: c.reserved,
-      change: c.change,
-      cause,
-      orderId,
-      version: c.version,
-    }),
-  );
 }

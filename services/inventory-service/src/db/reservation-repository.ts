@@ -174,7 +174,8 @@ function decideRelease(
   };
 }
 
-function stockChangedEvents(
+/** The `inventory.stock-changed` events of `changes`, each with the SKU's new version. */
+export function stockChangedEvents(
   changes: readonly StockChange[],
   cause: 'reserved' | 'released',
   orderId: string,
