@@ -76,10 +76,11 @@ describe('PostgreSQL round trips of a reservation', () => {
     await database?.drop();
   });
 
-  async function roundTrips(work: () => Promise<unknown>): Promise<string[][]> {
+  /** What `work` answered, and the round trips it took (the statements of each). */
+  async function roundTrips<T>(work: () => Promise<T>): Promise<{ outcome: T; trips: string[][] }> {
     trips.length = 0;
-    await work();
-    return trips.map((trip) => [...trip]);
+    const outcome = await work();
+    return { outcome, trips: trips.map((trip) => [...trip]) };
   }
 
   async function stock(code: string, available: number, unitPrice = 2.5) {
@@ -112,18 +113,16 @@ describe('PostgreSQL round trips of a reservation', () => {
       { sku: a, quantity: 2 },
       { sku: b, quantity: 1 },
     ]);
-    let outcome: unknown;
     // Before: begin, the look, the lock, the reservation, one update per SKU, the outbox, commit:
     // 8 round trips, 5 of them after the lock, with the stock rows locked.
-    expect(
-      await roundTrips(async () => {
-        outcome = await repo.reserve(o);
-      }),
-    ).toEqual([
-      ['begin', 'with existing'],
-      ['with reservation', 'commit'],
-    ]);
-    expect(outcome).toEqual({ outcome: 'reserved', reservationId: expect.any(String), total: 25.1 });
+    const reserved = await roundTrips(() => repo.reserve(o));
+    expect(reserved).toEqual({
+      trips: [
+        ['begin', 'with existing'],
+        ['with reservation', 'commit'],
+      ],
+      outcome: { outcome: 'reserved', reservationId: expect.any(String), total: 25.1 },
+    });
 
     expect(await item(a)).toEqual({ available: 8, reserved: 2, version: 2 });
     expect(await item(b)).toEqual({ available: 3, reserved: 2, version: 2 });
@@ -133,7 +132,7 @@ describe('PostgreSQL round trips of a reservation', () => {
     );
     expect(rows).toEqual([
       {
-        id: (outcome as { reservationId: string }).reservationId,
+        id: (reserved.outcome as { reservationId: string }).reservationId,
         status: 'RESERVED',
         items: [
           { sku: b, quantity: 2, unitPrice: 10.05 },
@@ -155,12 +154,10 @@ describe('PostgreSQL round trips of a reservation', () => {
     expect(events[2]?.data).toMatchObject({ sku: a, available: 8, reserved: 2, change: -2, version: 2 });
 
     // A second delivery: the look finds the reservation, no stock row is locked, nothing written.
-    expect(
-      await roundTrips(async () => {
-        outcome = await repo.reserve(o);
-      }),
-    ).toEqual([['begin', 'with existing'], ['commit']]);
-    expect(outcome).toEqual({ outcome: 'duplicate', status: 'RESERVED' });
+    expect(await roundTrips(() => repo.reserve(o))).toEqual({
+      trips: [['begin', 'with existing'], ['commit']],
+      outcome: { outcome: 'duplicate', status: 'RESERVED' },
+    });
     expect(await item(a)).toEqual({ available: 8, reserved: 2, version: 2 });
   });
 
@@ -168,17 +165,14 @@ describe('PostgreSQL round trips of a reservation', () => {
     const a = sku('RT-SHORT');
     await stock(a, 1);
     const o = order([{ sku: a, quantity: 2 }]);
-    let outcome: unknown;
     // Before: begin, the look, the lock, the reservation, the outbox, commit (6).
-    expect(
-      await roundTrips(async () => {
-        outcome = await repo.reserve(o);
-      }),
-    ).toEqual([
-      ['begin', 'with existing'],
-      ['with reservation', 'commit'],
-    ]);
-    expect(outcome).toEqual({ outcome: 'rejected', reason: 'insufficient_stock' });
+    expect(await roundTrips(() => repo.reserve(o))).toEqual({
+      trips: [
+        ['begin', 'with existing'],
+        ['with reservation', 'commit'],
+      ],
+      outcome: { outcome: 'rejected', reason: 'insufficient_stock' },
+    });
     expect(await item(a)).toEqual({ available: 1, reserved: 0, version: 1 });
     expect(await outboxOf(o.orderId)).toEqual([
       {
@@ -203,18 +197,15 @@ describe('PostgreSQL round trips of a reservation', () => {
       { sku: b, quantity: 3 },
     ]);
     await repo.reserve(o);
-    let outcome: unknown;
     // Before: begin, the reservation's lock, the stock's lock, one update per SKU, the
     // reservation, the outbox, commit (8).
-    expect(
-      await roundTrips(async () => {
-        outcome = await repo.release(o.orderId, 'user_deleted');
-      }),
-    ).toEqual([
-      ['begin', 'with reservation'],
-      ['with stock', 'commit'],
-    ]);
-    expect(outcome).toEqual({ outcome: 'released', reservationId: expect.any(String) });
+    expect(await roundTrips(() => repo.release(o.orderId, 'user_deleted'))).toEqual({
+      trips: [
+        ['begin', 'with reservation'],
+        ['with stock', 'commit'],
+      ],
+      outcome: { outcome: 'released', reservationId: expect.any(String) },
+    });
     expect(await item(a)).toEqual({ available: 4, reserved: 0, version: 3 });
     expect(await item(b)).toEqual({ available: 4, reserved: 0, version: 3 });
     expect((await outboxOf(o.orderId)).map((e) => [e.subject, e.data.cause, e.data.version])).toEqual([
@@ -227,28 +218,23 @@ describe('PostgreSQL round trips of a reservation', () => {
     ]);
 
     // Released already: looked at, nothing written.
-    expect(
-      await roundTrips(async () => {
-        outcome = await repo.release(o.orderId, 'user_deleted');
-      }),
-    ).toEqual([['begin', 'with reservation'], ['commit']]);
-    expect(outcome).toEqual({ outcome: 'unchanged', status: 'RELEASED' });
+    expect(await roundTrips(() => repo.release(o.orderId, 'user_deleted'))).toEqual({
+      trips: [['begin', 'with reservation'], ['commit']],
+      outcome: { outcome: 'unchanged', status: 'RELEASED' },
+    });
   });
 
   it('records a cancellation that comes first, and the late order then reserves nothing', async () => {
     const a = sku('RT-LATE');
     await stock(a, 4);
     const o = order([{ sku: a, quantity: 1 }]);
-    let outcome: unknown;
-    expect(
-      await roundTrips(async () => {
-        outcome = await repo.release(o.orderId, 'user_deleted');
-      }),
-    ).toEqual([
-      ['begin', 'with reservation'],
-      ['insert', 'commit'],
-    ]);
-    expect(outcome).toEqual({ outcome: 'cancelled-before-reservation' });
+    expect(await roundTrips(() => repo.release(o.orderId, 'user_deleted'))).toEqual({
+      trips: [
+        ['begin', 'with reservation'],
+        ['insert', 'commit'],
+      ],
+      outcome: { outcome: 'cancelled-before-reservation' },
+    });
     expect(await repo.reserve(o)).toEqual({ outcome: 'duplicate', status: 'CANCELLED' });
     expect(await item(a)).toEqual({ available: 4, reserved: 0, version: 1 });
   });
