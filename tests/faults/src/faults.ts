@@ -279,9 +279,16 @@ export const FAULTS: readonly Fault[] = [
   },
 ];
 
+/** In SHORT: PostgreSQL stops 40 s into the load. */
+const SHORT_POSTGRES_STOP_AT_MS = 40_000;
+
+/** In SHORT: while MongoDB is stopped, order-service refuses orders (503). */
+export const SHORT_MONGO_OUTAGE_MS = { from: 55_000, to: 55_000 + OUTAGE_MS };
+
 /**
  * The short form in `npm test`: on the 3-node cluster, kill -9 of the ORDERS leader, then of
- * inventory-service, then PostgreSQL stopped 60 s, one after the other under one load.
+ * inventory-service, then PostgreSQL stopped 60 s and, overlapping it, MongoDB stopped 60 s,
+ * under one load.
  */
 export const SHORT: Fault = {
   name: 'short',
@@ -293,7 +300,7 @@ export const SHORT: Fault = {
   inject: async (ctx) => {
     await killClusterNode('leader', 'ORDERS', 10_000)(ctx);
     await killService('inventory-service', 5_000)(ctx);
-    await ctx.sleep(Math.max(0, 40_000 - ctx.elapsed()));
+    await ctx.sleep(Math.max(0, SHORT_POSTGRES_STOP_AT_MS - ctx.elapsed()));
     const postgres = outage(
       'PostgreSQL',
       (s) => s.stopPostgres(),
@@ -304,11 +311,8 @@ export const SHORT: Fault = {
       'FerretDB',
       (s) => s.stopMongo(),
       (s) => s.startMongo(),
-      15_000,
+      SHORT_MONGO_OUTAGE_MS.from - SHORT_POSTGRES_STOP_AT_MS,
     )(ctx);
     await Promise.all([postgres, mongo]);
   },
 };
-
-/** In SHORT: while MongoDB is stopped, order-service refuses orders (503). */
-export const SHORT_MONGO_OUTAGE_MS = { from: 55_000, to: 55_000 + OUTAGE_MS };
