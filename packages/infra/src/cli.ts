@@ -161,6 +161,11 @@ async function main(): Promise<number> {
           console.log(`restarted ${restarted.join(', ')} (not running); the others already ran:`);
           await provisionServiceDatabases(stackEnv(existing).DATABASE_URL ?? '', SERVICE_DATABASES);
         } else console.log('local servers already run:');
+        const mongo = existing.servers.find((s) => s.name === 'mongodb');
+        if (mongo?.extra.backendUrl !== undefined && mongo.extra.serviceUsers === undefined)
+          console.log(
+            'FerretDB runs from before the per-service MongoDB users (.env.development connects as them): run `npm run infra -- down`, then `up` again',
+          );
         const code = await status();
         printEnv(toolEnv(existing));
         printUis(existing);

@@ -8,12 +8,27 @@ export {
   serviceDatabaseStatements,
 } from './databases.js';
 export { localNatsCredentials, natsEnvOf, runProvisioningStep } from './dev.js';
+export type { ServiceMongoUser } from './ferretdb-users.js';
+export {
+  ferretDbUserStatements,
+  LOCAL_MONGODB_USERS_MARK,
+  LOCAL_SERVICE_MONGODB_USERS,
+  mongoServiceEnv,
+  provisionFerretDbUsers,
+  shareFerretDbCatalogsStatements,
+} from './ferretdb-users.js';
 export type { Component } from './install.js';
 export { ensureInstalled, install, missingComponents } from './install.js';
 export type { CollectorBackends, CollectorOptions } from './local/collector.js';
 export { startCollector } from './local/collector.js';
 export type { FerretDbBackend, FerretDbOptions } from './local/ferretdb.js';
-export { FERRETDB_BACKENDS, ferretDbBackend, startFerretDb, stopFerretDb } from './local/ferretdb.js';
+export {
+  FERRETDB_BACKENDS,
+  ferretDbAdminUrl,
+  ferretDbBackend,
+  startFerretDb,
+  stopFerretDb,
+} from './local/ferretdb.js';
 export type { NatsLaunchOptions } from './local/nats.js';
 export { startNats } from './local/nats.js';
 export type { NatsCluster, NatsClusterOptions, NatsNode } from './local/nats-cluster.js';
@@ -69,6 +84,13 @@ export {
   stopStack,
 } from './stack.js';
 export type { TestDatabase, TestServers } from './testing.js';
-export { createTestDatabase, eventually, otlpSink, testServers, uniqueName } from './testing.js';
+export {
+  createTestDatabase,
+  eventually,
+  otlpSink,
+  serviceMongoEnv,
+  testServers,
+  uniqueName,
+} from './testing.js';
 export type { ConnectionUrlParts } from './urls.js';
-export { connectionUrl, userInfo, withCredentials, withDatabase } from './urls.js';
+export { connectionUrl, userInfo, withCredentials, withDatabase, withoutCredentials } from './urls.js';

@@ -237,10 +237,13 @@ export function stackEnv(stack: Stack): Record<string, string> {
       .filter((s) => s.name === name)
       .map((s) => s.url)
       .join(',');
+  const serviceUsers = stack.servers.find((s) => s.name === 'mongodb')?.extra.serviceUsers;
   return {
     NATS_URL: url('nats'),
     DATABASE_URL: url('postgres'),
+    // FerretDB on PostgreSQL: the admin identity (PLAIN); the services have users of their own.
     MONGODB_URL: url('mongodb'),
+    ...(serviceUsers ? { MONGODB_SERVICE_USERS: serviceUsers } : {}),
     OTEL_EXPORTER_OTLP_ENDPOINT: url('collector'),
   };
 }

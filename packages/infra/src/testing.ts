@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { dropServiceDatabase, provisionServiceDatabases } from './databases.js';
+import { type LOCAL_SERVICE_MONGODB_USERS, mongoServiceEnv } from './ferretdb-users.js';
 import { OtlpSinkClient } from './otlp-sink-client.js';
 import { HOW_TO_GET_SERVERS } from './resolve.js';
 
@@ -28,6 +29,15 @@ export function testServers(): TestServers {
     mongoUrl: required('MONGODB_URL'),
     otlpEndpoint: required('OTEL_EXPORTER_OTLP_ENDPOINT'),
   };
+}
+
+/**
+ * The MongoDB variables of a service a test starts: with the local FerretDB on PostgreSQL, the
+ * service's own user (`LOCAL_SERVICE_MONGODB_USERS`, PLAIN) on this run's server; elsewhere its
+ * `MONGODB_URL` as it is. Tests reading documents themselves use `testServers().mongoUrl`, the admin.
+ */
+export function serviceMongoEnv(service: keyof typeof LOCAL_SERVICE_MONGODB_USERS): Record<string, string> {
+  return mongoServiceEnv(testServers().mongoUrl, process.env.MONGODB_SERVICE_USERS, service);
 }
 
 /** A name no other suite of this run uses: for streams, consumers, databases, collections. */

@@ -38,6 +38,13 @@ export function withCredentials(url: string, user: string, password: string): st
   return `${match[1]}${userInfo(user, password)}${match[2]}`;
 }
 
+/** `url` without its user info (hosts, path and query kept as they are). */
+export function withoutCredentials(url: string): string {
+  const match = URL_SHAPE.exec(url);
+  if (!match) throw new TypeError(`not a connection URL: ${url.replace(/\/\/[^@/]*@/, '//***@')}`);
+  return `${match[1]}${match[2]}`;
+}
+
 /** `url` naming the database `database` instead of its own (user info, hosts and query kept). */
 export function withDatabase(url: string, database: string): string {
   const match = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)(?:\/[^?#]*)?(.*)$/i.exec(url);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectionUrl, userInfo, withCredentials, withDatabase } from '../src/index.js';
+import { connectionUrl, userInfo, withCredentials, withDatabase, withoutCredentials } from '../src/index.js';
 
 const PASSWORD = 'p@ss:w/rd%?#&';
 
@@ -52,5 +52,13 @@ describe('connection URLs', () => {
       'mongodb://order_service:p%40ss%3Aw%2Frd%25%3F%23%26@h1:1,h2:2/?authSource=orders',
     );
     expect(() => withCredentials('not a url', 'u', 'p')).toThrow(TypeError);
+  });
+
+  it('takes the user info away and keeps hosts, path and query', () => {
+    expect(withoutCredentials('mongodb://postgres:p%40ss@127.0.0.1:27017/?authMechanism=PLAIN')).toBe(
+      'mongodb://127.0.0.1:27017/?authMechanism=PLAIN',
+    );
+    expect(withoutCredentials('mongodb://h1:1,h2:2/orders')).toBe('mongodb://h1:1,h2:2/orders');
+    expect(() => withoutCredentials('not a url')).toThrow(TypeError);
   });
 });

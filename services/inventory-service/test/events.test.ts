@@ -7,6 +7,8 @@ import {
   OrderCancelled,
   OrderCreatedV1,
 } from '@demo/contracts';
+import { serviceMongoEnv } from '@demo/infra';
+import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, Harness, order, sku } from './harness.js';
 
@@ -325,6 +327,41 @@ describe('inventory-service events', () => {
       expect(movements.map((m) => m._id)).toEqual([eventId]);
       const level = await h.mongoDb.collection('stock_levels').findOne({ _id: code as never });
       expect(level).toMatchObject({ available: 42, reserved: 1, lowStock: false });
+    });
+
+    it('is kept in a database its own MongoDB user made: that user reads it, order-service’s may not', async () => {
+      const code = sku('OWNER');
+      await h.publishRaw(
+        'inventory.stock-changed',
+        { sku: code, available: 1, reserved: 0, change: 1, cause: 'created' },
+        randomUUID(),
+      );
+      await h.settled();
+      const countAs = async (service: 'order-service' | 'inventory-service'): Promise<number | string> => {
+        const env = serviceMongoEnv(service);
+        const client = new MongoClient(env.MONGODB_URL ?? '', {
+          serverSelectionTimeoutMS: 5_000,
+          ...(env.MONGODB_USER
+            ? { auth: { username: env.MONGODB_USER, password: env.MONGODB_PASSWORD ?? '' } }
+            : {}),
+        });
+        try {
+          return await client
+            .db(h.mongoDatabase)
+            .collection('stock_levels')
+            .countDocuments({ _id: code as never });
+        } catch (error) {
+          return (error as Error).message;
+        } finally {
+          await client.close();
+        }
+      };
+      // A database the service had made as anyone else would refuse inventory_service too.
+      expect(await countAs('inventory-service')).toBe(1);
+      if (process.env.MONGODB_SERVICE_USERS === 'local')
+        expect(await countAs('order-service')).toMatch(/permission denied for table/);
+      // Servers without the local users (FerretDB on SQLite, MongoDB without authorization) let anyone read.
+      else expect(await countAs('order-service')).toBe(1);
     });
   });
 });

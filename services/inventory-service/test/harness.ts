@@ -5,6 +5,7 @@ import { type OrderCreatedV1Data, streams, streamsFor } from '@demo/contracts';
 import {
   createTestDatabase,
   type ServiceProcess,
+  serviceMongoEnv,
   startService,
   startTestNats,
   type TestDatabase,
@@ -81,7 +82,8 @@ export class Harness {
       NATS_USER: own?.user ?? '',
       NATS_PASSWORD: own?.pass ?? '',
       DATABASE_URL: database.url,
-      MONGODB_URL: testServers().mongoUrl,
+      // The service's own MongoDB user where the server has one (FerretDB on PostgreSQL).
+      ...serviceMongoEnv('inventory-service'),
       MONGODB_DATABASE: mongoDatabase,
     });
     try {

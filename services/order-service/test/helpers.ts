@@ -5,6 +5,7 @@ import { streams, UserCreated } from '@demo/contracts';
 import {
   eventually,
   type ServiceProcess,
+  serviceMongoEnv,
   startService,
   startTestNats,
   type TestNats,
@@ -45,7 +46,8 @@ export async function startSuite(extraEnv: Record<string, string> = {}): Promise
     NATS_URL: nats.url,
     NATS_USER: own.user,
     NATS_PASSWORD: own.pass,
-    MONGODB_URL: mongoUrl,
+    // The service's own MongoDB user where the server has one (FerretDB on PostgreSQL).
+    ...serviceMongoEnv('order-service'),
     MONGODB_DATABASE: database,
   };
   const mongo = await new MongoClient(mongoUrl).connect();

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { UserDeleted } from '@demo/contracts';
+import { serviceMongoEnv } from '@demo/infra';
+import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Answer,
@@ -225,5 +227,37 @@ describe('order-service HTTP API', () => {
     const res = await fetch(`${suite.service.url}/api/orders`, { method: 'DELETE' });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toContain('POST');
+  });
+
+  describe('its MongoDB identity', () => {
+    /** Counts the service's orders as the MongoDB user `service` has: the count, or the refusal. */
+    async function countAs(service: 'order-service' | 'inventory-service'): Promise<number | string> {
+      const env = serviceMongoEnv(service);
+      const client = new MongoClient(env.MONGODB_URL ?? '', {
+        serverSelectionTimeoutMS: 5_000,
+        ...(env.MONGODB_USER
+          ? { auth: { username: env.MONGODB_USER, password: env.MONGODB_PASSWORD ?? '' } }
+          : {}),
+      });
+      try {
+        return await client.db(suite.db.databaseName).collection('orders').countDocuments();
+      } catch (error) {
+        return (error as Error).message;
+      } finally {
+        await client.close();
+      }
+    }
+
+    it('keeps its documents in a database its own user made: that user reads them, inventory-service’s may not', async () => {
+      expect((await post<OrderJson>(suite, '/api/orders', { userId, items: [line('SKU-OWN')] })).status).toBe(
+        201,
+      );
+      // A database the service had made as anyone else would refuse order_service too.
+      expect(await countAs('order-service')).toBeGreaterThan(0);
+      if (process.env.MONGODB_SERVICE_USERS === 'local')
+        expect(await countAs('inventory-service')).toMatch(/permission denied for table/);
+      // Servers without the local users (FerretDB on SQLite, MongoDB without authorization) let anyone read.
+      else expect(await countAs('inventory-service')).toBeGreaterThan(0);
+    });
   });
 });

@@ -21,11 +21,11 @@ import {
   renderNatsAuthorization,
   runProvisioningStep,
   type ServiceProcess,
+  serviceMongoEnv,
   startNats,
   startService,
   stopProcess,
   type TestDatabase,
-  testServers,
   uniqueName,
 } from '@demo/infra';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -67,13 +67,12 @@ describe('npm run dev with NATS authorization (deploy/nats/auth.conf)', () => {
     ]);
     databases = [users, inventory];
     await runProvisioningStep({ url, credentials, out: () => {} });
-    const { mongoUrl } = testServers();
     const env: Record<Name, Record<string, string>> = {
       'user-service': { DATABASE_URL: users.url },
-      'order-service': { MONGODB_URL: mongoUrl, MONGODB_DATABASE: uniqueName('orders') },
+      'order-service': { ...serviceMongoEnv('order-service'), MONGODB_DATABASE: uniqueName('orders') },
       'inventory-service': {
         DATABASE_URL: inventory.url,
-        MONGODB_URL: mongoUrl,
+        ...serviceMongoEnv('inventory-service'),
         MONGODB_DATABASE: uniqueName('inventory'),
       },
     };

@@ -3,11 +3,11 @@ import {
   createTestDatabase,
   eventually,
   type ServiceProcess,
+  serviceMongoEnv,
   startService,
   startTestNats,
   type TestDatabase,
   type TestNats,
-  testServers,
   uniqueName,
 } from '@demo/infra';
 
@@ -60,14 +60,17 @@ export class Saga {
       createTestDatabase('users'),
       createTestDatabase('inventory'),
     ]);
-    const { mongoUrl } = testServers();
     const env: Record<ServiceName, Record<string, string>> = {
       'user-service': { NATS_URL: nats.url, DATABASE_URL: users.url },
-      'order-service': { NATS_URL: nats.url, MONGODB_URL: mongoUrl, MONGODB_DATABASE: uniqueName('orders') },
+      'order-service': {
+        NATS_URL: nats.url,
+        ...serviceMongoEnv('order-service'),
+        MONGODB_DATABASE: uniqueName('orders'),
+      },
       'inventory-service': {
         NATS_URL: nats.url,
         DATABASE_URL: inventory.url,
-        MONGODB_URL: mongoUrl,
+        ...serviceMongoEnv('inventory-service'),
         MONGODB_DATABASE: uniqueName('inventory'),
       },
     };

@@ -73,10 +73,13 @@ export class Services {
     };
     const own: Record<ServiceName, Record<string, string>> = {
       'user-service': { DATABASE_URL: this.stack.databaseUrl('users') },
-      'order-service': { MONGODB_URL: this.stack.mongoUrl, MONGODB_DATABASE: `${this.database}_orders` },
+      'order-service': {
+        ...this.stack.mongoEnv('order-service'),
+        MONGODB_DATABASE: `${this.database}_orders`,
+      },
       'inventory-service': {
         DATABASE_URL: this.stack.databaseUrl('inventory'),
-        MONGODB_URL: this.stack.mongoUrl,
+        ...this.stack.mongoEnv('inventory-service'),
         MONGODB_DATABASE: `${this.database}_inventory`,
       },
     };

@@ -6,6 +6,8 @@ import {
   freePort,
   isAlive,
   LOCAL_SERVICE_DATABASES,
+  type LOCAL_SERVICE_MONGODB_USERS,
+  mongoServiceEnv,
   type NatsCluster,
   type NetnsNetwork,
   provisionServiceDatabases,
@@ -161,8 +163,15 @@ export class FaultStack {
     return `postgres://postgres:postgres@127.0.0.1:${this.postgresPort}/postgres`;
   }
 
+  /** The admin's URL (FerretDB on PostgreSQL: the backend's superuser, PLAIN), for the harness's reads. */
   get mongoUrl(): string {
-    return `mongodb://127.0.0.1:${this.mongoPort}/`;
+    if (!this.mongo) throw new Error('FerretDB was never started');
+    return this.mongo.url;
+  }
+
+  /** A service's MongoDB variables: its own user where FerretDB runs on PostgreSQL. */
+  mongoEnv(service: keyof typeof LOCAL_SERVICE_MONGODB_USERS): Record<string, string> {
+    return mongoServiceEnv(this.mongoUrl, this.mongo?.extra.serviceUsers, service);
   }
 
   async killNats(): Promise<void> {

@@ -4,9 +4,9 @@ import {
   createTestDatabase,
   repoRoot,
   type ServiceProcess,
+  serviceMongoEnv,
   startService,
   type TestDatabase,
-  testServers,
   uniqueName,
 } from '@demo/infra';
 
@@ -29,16 +29,15 @@ export class Databases {
   }
 
   env(name: ServiceName): Record<string, string> {
-    const { mongoUrl } = testServers();
     switch (name) {
       case 'user-service':
         return { DATABASE_URL: this.users.url };
       case 'order-service':
-        return { MONGODB_URL: mongoUrl, MONGODB_DATABASE: uniqueName('orders') };
+        return { ...serviceMongoEnv('order-service'), MONGODB_DATABASE: uniqueName('orders') };
       case 'inventory-service':
         return {
           DATABASE_URL: this.inventory.url,
-          MONGODB_URL: mongoUrl,
+          ...serviceMongoEnv('inventory-service'),
           MONGODB_DATABASE: uniqueName('inventory'),
         };
     }

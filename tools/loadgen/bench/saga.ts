@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import {
   ensureInstalled,
   missingComponents,
+  mongoServiceEnv,
   provisionServiceDatabases,
   type ServiceProcess,
   type Stack,
@@ -131,6 +132,8 @@ try {
   );
   const dbUrl = (name: string) => (name === databases.users ? usersUrl : inventoryUrl);
   const orderDb = uniqueName('bench_orders');
+  const mongoEnv = (service: 'order-service' | 'inventory-service') =>
+    mongoServiceEnv(servers.MONGODB_URL ?? '', servers.MONGODB_SERVICE_USERS, service);
   const common = {
     NATS_URL: servers.NATS_URL ?? '',
     OTEL_EXPORTER_OTLP_ENDPOINT: servers.OTEL_EXPORTER_OTLP_ENDPOINT ?? '',
@@ -143,11 +146,12 @@ try {
   };
   const env: Record<ServiceName, Record<string, string>> = {
     'user-service': { ...common, DATABASE_URL: dbUrl(databases.users) },
-    'order-service': { ...common, MONGODB_URL: servers.MONGODB_URL ?? '', MONGODB_DATABASE: orderDb },
+    // Each service as its own MongoDB user too (FerretDB on PostgreSQL); the backlog reads as the admin.
+    'order-service': { ...common, ...mongoEnv('order-service'), MONGODB_DATABASE: orderDb },
     'inventory-service': {
       ...common,
       DATABASE_URL: dbUrl(databases.inventory),
-      MONGODB_URL: servers.MONGODB_URL ?? '',
+      ...mongoEnv('inventory-service'),
       MONGODB_DATABASE: uniqueName('bench_inventory'),
     },
   };

@@ -1,11 +1,13 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDatabases } from '../databases.js';
+import { LOCAL_SERVICE_MONGODB_USERS, provisionFerretDbUsers } from '../ferretdb-users.js';
 import { binaries } from '../paths.js';
 import { freePort } from '../ports.js';
 import { probeMongo, probePostgres } from '../probes.js';
 import { isAlive, spawnDaemon, stopProcess, waitUntil } from '../process.js';
-import { startPostgres } from './postgres.js';
+import { connectionUrl } from '../urls.js';
+import { POSTGRES_PASSWORD, startPostgres } from './postgres.js';
 import type { LaunchOptions, ServerRecord } from './types.js';
 
 /** Where FerretDB keeps the documents: SQLite files, or a PostgreSQL of its own. */
@@ -29,11 +31,30 @@ export interface FerretDbOptions extends LaunchOptions {
   backend?: FerretDbBackend;
 }
 
+/** Who a client without credentials is to FerretDB's backend: no such role exists, so it is refused. */
+const ANONYMOUS_ROLE = 'ferretdb_anonymous_client';
+
 /** The PostgreSQL database FerretDB keeps its MongoDB databases in (one schema each). */
 const BACKEND_DATABASE = 'ferretdb';
 
 interface BackendState {
   port: number;
+}
+
+/**
+ * The admin identity of the local FerretDB on PostgreSQL: the backend's superuser, whose
+ * credentials FerretDB passes on to PostgreSQL (PLAIN; the driver's `authSource` is `$external`).
+ * For harnesses and tests that read every service's documents; services get their own users.
+ */
+export function ferretDbAdminUrl(port: number, host = '127.0.0.1'): string {
+  return connectionUrl({
+    scheme: 'mongodb',
+    host,
+    port,
+    user: 'postgres',
+    password: POSTGRES_PASSWORD,
+    params: { authMechanism: 'PLAIN' },
+  });
 }
 
 /**
@@ -83,21 +104,41 @@ export async function startFerretDb({
   const logFile = join(dir, 'ferretdb.log');
   let handler: string[];
   let extra: Record<string, string>;
+  let url = `mongodb://127.0.0.1:${port}/`;
+  let env: NodeJS.ProcessEnv | undefined;
   if (backend === 'postgresql') {
     const storage = await startBackend(dir);
     await createDatabases(storage.url, [BACKEND_DATABASE]);
-    const url = new URL(storage.url);
-    url.pathname = `/${BACKEND_DATABASE}`;
-    handler = ['--handler=postgresql', `--postgresql-url=${url.toString()}`];
+    const backendUrl = new URL(storage.url);
+    backendUrl.pathname = `/${BACKEND_DATABASE}`;
+    // The services' MongoDB users: roles of the backend, each with its own schemas only.
+    await provisionFerretDbUsers(backendUrl.toString(), Object.values(LOCAL_SERVICE_MONGODB_USERS));
+    // No user info: FerretDB then connects as each client's PLAIN credentials, and a client
+    // without any is refused (the backend knows no role of the operating system's user name).
+    const anonymous = new URL(backendUrl);
+    anonymous.username = '';
+    anonymous.password = '';
+    handler = ['--handler=postgresql', `--postgresql-url=${anonymous.toString()}`];
+    // Nor does the environment name a default: the driver below FerretDB (pgx) reads PGUSER,
+    // PGPASSWORD and ~/.pgpass; a client without credentials is this role, which does not exist.
+    env = {
+      ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('PG'))),
+      PGUSER: ANONYMOUS_ROLE,
+      PGPASSFILE: join(dir, 'no-pgpass'),
+    };
+    // What the record publishes (MONGODB_URL of the tests and of `infra env`): the admin identity.
+    url = ferretDbAdminUrl(port);
     extra = {
       backend: 'FerretDB on PostgreSQL',
       backendPid: String(storage.pid),
-      backendUrl: url.toString(),
+      backendUrl: backendUrl.toString(),
+      serviceUsers: 'local',
     };
   } else {
     const dataDir = join(dir, 'sqlite');
     mkdirSync(dataDir, { recursive: true });
     handler = ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`];
+    // SQLite has no users: every client may do everything (documented in the README).
     extra = { backend: 'FerretDB on SQLite' };
   }
   const pid = spawnDaemon(
@@ -110,10 +151,9 @@ export async function startFerretDb({
       '--telemetry=disable',
       '--log-level=WARN',
     ],
-    { logFile },
+    { logFile, env },
   );
-  const url = `mongodb://127.0.0.1:${port}/`;
-  await waitUntil(`FerretDB on ${url} (log: ${logFile})`, () => probeMongo(url));
+  await waitUntil(`FerretDB on 127.0.0.1:${port} (log: ${logFile})`, () => probeMongo(url));
   return { name: 'mongodb', url, pid, logFile, extra };
 }
 
