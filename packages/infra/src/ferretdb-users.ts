@@ -65,37 +65,27 @@ export function ferretDbUserStatements(
  * an event trigger, on every one made later. Idempotent.
  */
 export function shareFerretDbCatalogsStatements(): string[] {
+  const share = `public.${CATALOG_TRIGGER}_in`;
   return [
+    `CREATE OR REPLACE FUNCTION ${share}(catalog regclass) RETURNS void LANGUAGE plpgsql AS $fn$
+     BEGIN
+       EXECUTE format('GRANT USAGE ON SCHEMA %I TO PUBLIC',
+         (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.oid = catalog));
+       EXECUTE format('GRANT SELECT ON %s TO PUBLIC', catalog);
+     END $fn$`,
     `CREATE OR REPLACE FUNCTION public.${CATALOG_TRIGGER}() RETURNS event_trigger
        LANGUAGE plpgsql AS $fn$
-     DECLARE made record;
      BEGIN
-       FOR made IN
-         SELECT n.nspname AS schema, c.oid::regclass AS catalog
-         FROM pg_event_trigger_ddl_commands() d
-         JOIN pg_class c ON c.oid = d.objid
-         JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE d.object_type = 'table' AND c.relname = '${CATALOG_TABLE}'
-       LOOP
-         EXECUTE format('GRANT USAGE ON SCHEMA %I TO PUBLIC', made.schema);
-         EXECUTE format('GRANT SELECT ON %s TO PUBLIC', made.catalog);
-       END LOOP;
+       PERFORM ${share}(d.objid::regclass)
+       FROM pg_event_trigger_ddl_commands() d JOIN pg_class c ON c.oid = d.objid
+       WHERE d.object_type = 'table' AND c.relname = '${CATALOG_TABLE}';
      END $fn$`,
     `DROP EVENT TRIGGER IF EXISTS ${CATALOG_TRIGGER}`,
     `CREATE EVENT TRIGGER ${CATALOG_TRIGGER} ON ddl_command_end WHEN TAG IN ('CREATE TABLE')
        EXECUTE FUNCTION public.${CATALOG_TRIGGER}()`,
-    `DO $do$
-     DECLARE existing record;
-     BEGIN
-       FOR existing IN
-         SELECT n.nspname AS schema, c.oid::regclass AS catalog
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE c.relname = '${CATALOG_TABLE}' AND c.relkind = 'r'
-       LOOP
-         EXECUTE format('GRANT USAGE ON SCHEMA %I TO PUBLIC', existing.schema);
-         EXECUTE format('GRANT SELECT ON %s TO PUBLIC', existing.catalog);
-       END LOOP;
-     END $do$`,
+    `SELECT ${share}(c.oid::regclass) FROM pg_class c
+     WHERE c.relname = '${CATALOG_TABLE}' AND c.relkind = 'r'`,
   ];
 }
 

@@ -85,6 +85,7 @@ export {
 } from './stack.js';
 export type { TestDatabase, TestServers } from './testing.js';
 export {
+  asServiceMongoUser,
   createTestDatabase,
   eventually,
   otlpSink,

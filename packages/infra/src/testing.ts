@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { MongoClient } from 'mongodb';
 import { dropServiceDatabase, provisionServiceDatabases } from './databases.js';
 import { type LOCAL_SERVICE_MONGODB_USERS, mongoServiceEnv } from './ferretdb-users.js';
 import { OtlpSinkClient } from './otlp-sink-client.js';
@@ -38,6 +39,31 @@ export function testServers(): TestServers {
  */
 export function serviceMongoEnv(service: keyof typeof LOCAL_SERVICE_MONGODB_USERS): Record<string, string> {
   return mongoServiceEnv(testServers().mongoUrl, process.env.MONGODB_SERVICE_USERS, service);
+}
+
+/**
+ * What `work` answers with a client connected as `service`'s own MongoDB user (the service's
+ * variables of `serviceMongoEnv`, given to the driver as the services give them), or the server's
+ * refusal as its message: for tests of who may read what.
+ */
+export async function asServiceMongoUser<T>(
+  service: keyof typeof LOCAL_SERVICE_MONGODB_USERS,
+  work: (client: MongoClient) => Promise<T>,
+): Promise<T | string> {
+  const env = serviceMongoEnv(service);
+  const client = new MongoClient(env.MONGODB_URL ?? '', {
+    serverSelectionTimeoutMS: 5_000,
+    ...(env.MONGODB_USER
+      ? { auth: { username: env.MONGODB_USER, password: env.MONGODB_PASSWORD ?? '' } }
+      : {}),
+  });
+  try {
+    return await work(client);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    await client.close();
+  }
 }
 
 /** A name no other suite of this run uses: for streams, consumers, databases, collections. */

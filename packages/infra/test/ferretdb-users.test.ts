@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ferretDbUserStatements,
@@ -159,12 +160,32 @@ describe('the local FerretDB on PostgreSQL: a MongoDB user per service', () => {
   });
 
   it('shows every role the collection names of every database, never the documents', async () => {
+    // A database made after the start: its catalog is shared as it is made (the event trigger).
+    const order = asService('order-service');
+    await order.db('orders_made_later').collection('late').insertOne({ n: 1 });
     const inventory = asService('inventory-service');
-    const names = (await inventory.db('orders').listCollections().toArray()).map((c) => c.name);
-    expect(names).toContain('orders');
-    expect(await outcome(() => inventory.db('orders').collection('orders').countDocuments())).toMatch(
-      /permission denied/,
-    );
+    for (const database of ['orders', 'orders_made_later']) {
+      const names = (await inventory.db(database).listCollections().toArray()).map((c) => c.name);
+      expect(names, database).toContain(database === 'orders' ? 'orders' : 'late');
+    }
+    expect(
+      await outcome(() => inventory.db('orders_made_later').collection('late').countDocuments()),
+    ).toMatch(/permission denied for table/);
+    expect(await order.db('orders_made_later').collection('late').countDocuments()).toBe(1);
+    // What lets a registry loaded by inventory-service's user know that database after a restart.
+    const backend = new pg.Client({ connectionString: record?.extra.backendUrl });
+    await backend.connect();
+    try {
+      const rights = await backend.query<{ catalog: boolean; documents: boolean }>(
+        `select has_table_privilege('inventory_service', 'orders_made_later._ferretdb_database_metadata', 'select') as catalog,
+                bool_or(has_table_privilege('inventory_service', c.oid, 'select')) as documents
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname = 'orders_made_later' and c.relkind = 'r' and c.relname <> '_ferretdb_database_metadata'`,
+      );
+      expect(rights.rows[0]).toEqual({ catalog: true, documents: false });
+    } finally {
+      await backend.end();
+    }
   });
 });
 

@@ -7,8 +7,7 @@ import {
   OrderCancelled,
   OrderCreatedV1,
 } from '@demo/contracts';
-import { serviceMongoEnv } from '@demo/infra';
-import { MongoClient } from 'mongodb';
+import { asServiceMongoUser } from '@demo/infra';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, Harness, order, sku } from './harness.js';
 
@@ -337,25 +336,13 @@ describe('inventory-service events', () => {
         randomUUID(),
       );
       await h.settled();
-      const countAs = async (service: 'order-service' | 'inventory-service'): Promise<number | string> => {
-        const env = serviceMongoEnv(service);
-        const client = new MongoClient(env.MONGODB_URL ?? '', {
-          serverSelectionTimeoutMS: 5_000,
-          ...(env.MONGODB_USER
-            ? { auth: { username: env.MONGODB_USER, password: env.MONGODB_PASSWORD ?? '' } }
-            : {}),
-        });
-        try {
-          return await client
+      const countAs = (service: 'order-service' | 'inventory-service') =>
+        asServiceMongoUser(service, (client) =>
+          client
             .db(h.mongoDatabase)
             .collection('stock_levels')
-            .countDocuments({ _id: code as never });
-        } catch (error) {
-          return (error as Error).message;
-        } finally {
-          await client.close();
-        }
-      };
+            .countDocuments({ _id: code as never }),
+        );
       // A database the service had made as anyone else would refuse inventory_service too.
       expect(await countAs('inventory-service')).toBe(1);
       if (process.env.MONGODB_SERVICE_USERS === 'local')

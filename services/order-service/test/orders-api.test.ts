@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UserDeleted } from '@demo/contracts';
-import { serviceMongoEnv } from '@demo/infra';
-import { MongoClient } from 'mongodb';
+import { asServiceMongoUser } from '@demo/infra';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Answer,
@@ -231,22 +230,10 @@ describe('order-service HTTP API', () => {
 
   describe('its MongoDB identity', () => {
     /** Counts the service's orders as the MongoDB user `service` has: the count, or the refusal. */
-    async function countAs(service: 'order-service' | 'inventory-service'): Promise<number | string> {
-      const env = serviceMongoEnv(service);
-      const client = new MongoClient(env.MONGODB_URL ?? '', {
-        serverSelectionTimeoutMS: 5_000,
-        ...(env.MONGODB_USER
-          ? { auth: { username: env.MONGODB_USER, password: env.MONGODB_PASSWORD ?? '' } }
-          : {}),
-      });
-      try {
-        return await client.db(suite.db.databaseName).collection('orders').countDocuments();
-      } catch (error) {
-        return (error as Error).message;
-      } finally {
-        await client.close();
-      }
-    }
+    const countAs = (service: 'order-service' | 'inventory-service') =>
+      asServiceMongoUser(service, (client) =>
+        client.db(suite.db.databaseName).collection('orders').countDocuments(),
+      );
 
     it('keeps its documents in a database its own user made: that user reads them, inventory-service’s may not', async () => {
       expect((await post<OrderJson>(suite, '/api/orders', { userId, items: [line('SKU-OWN')] })).status).toBe(
