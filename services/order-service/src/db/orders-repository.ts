@@ -45,6 +45,9 @@ function toOrder(doc: Omit<OrderDocument, 'events'>): Order {
   };
   if (doc.reason !== undefined) order.reason = doc.reason;
   if (doc.total !== undefined) order.total = doc.total;
+  if (doc.idempotency !== undefined) {
+    order.idempotency = { key: doc.idempotency.key, fingerprint: doc.idempotency.fingerprint };
+  }
   return order;
 }
 
@@ -94,7 +97,8 @@ export class OrdersRepository {
    * Stores a new order together with the event announcing it: one insert, atomic, after the
    * event's intent in the `outbox` collection and `alongside` (what must be stored before the
    * order, e.g. its saga deadline), which run together. `OrderExistsError` when an order has
-   * that id already (the `_id` index refused it: nothing was written).
+   * that id already (the `_id` index refused it: nothing was written); an order placed under an
+   * idempotency key is stored with its key and fingerprint in the same insert.
    *
    * Any other failure leaves the intent where it is: a connection lost mid-write may have
    * stored the order all the same, and then the relay's sweep publishes its event (an intent
@@ -112,6 +116,7 @@ export class OrdersRepository {
       updatedAt: order.updatedAt,
       events: [toOutboxEntry(pending, order.createdAt)],
     };
+    if (order.idempotency !== undefined) doc.idempotency = order.idempotency;
     try {
       await this.orders.insertOne(doc);
     } catch (error) {
