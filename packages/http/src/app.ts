@@ -117,7 +117,7 @@ function parseQuery(search: string): RawQuery {
 }
 
 async function validate(
-  where: 'params' | 'query' | 'body',
+  where: 'params' | 'query' | 'headers' | 'body',
   schema: z.ZodType | undefined,
   value: unknown,
   errors: FieldError[],
@@ -195,6 +195,7 @@ export function createApp(options: AppOptions): HttpApp {
     const errors: FieldError[] = [];
     const params = await validate('params', route.params, rawParams, errors);
     const query = await validate('query', route.query, parseQuery(search), errors);
+    const headers = await validate('headers', route.headers, req.headers, errors);
     const validBody = await validate('body', route.body, body, errors);
     if (errors.length > 0) {
       throw new HttpProblem(400, {
@@ -204,7 +205,7 @@ export function createApp(options: AppOptions): HttpApp {
         extra: { errors },
       });
     }
-    return route.handler({ params, query, body: validBody, headers: req.headers, requestId, log, signal });
+    return route.handler({ params, query, body: validBody, headers, requestId, log, signal });
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {

@@ -46,7 +46,11 @@ const toJson = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
 /** `/api/users/:id` → `/api/users/{id}`. */
 const openApiPath = (template: string) => template.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
-function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): JsonSchema[] {
+/** `idempotency-key` → `Idempotency-Key`: header names are case-insensitive; the document shows them as specs write them. */
+const headerName = (name: string) =>
+  name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+
+function parameters(schema: z.ZodType | undefined, where: 'path' | 'query' | 'header'): JsonSchema[] {
   if (schema === undefined) return [];
   const json = toJson(schema, 'input');
   const properties = (json.properties ?? {}) as Record<string, JsonSchema>;
@@ -54,7 +58,7 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Jso
   return Object.entries(properties).map(([name, property]) => {
     const { description, ...rest } = property;
     return {
-      name,
+      name: where === 'header' ? headerName(name) : name,
       in: where,
       required: where === 'path' || required.has(name),
       ...(typeof description === 'string' ? { description } : {}),
@@ -74,7 +78,7 @@ const retryAfter = { 'retry-after': { description: 'Seconds to wait before tryin
 /** Problems every route can answer, from its shape. */
 function implicitResponses(route: Route): Record<number, ResponseDoc> {
   const implicit: Record<number, ResponseDoc> = {};
-  if (route.params || route.query || route.body)
+  if (route.params || route.query || route.headers || route.body)
     implicit[400] = problemResponse('Invalid input: `errors` names each field.');
   if (route.body) {
     implicit[413] = problemResponse('The body is larger than the route accepts.');
@@ -125,7 +129,11 @@ export function openApiDocument(info: OpenApiInfo, routes: readonly Route[]): Do
       operationId: route.doc?.operationId ?? defaultOperationId(route),
       ...(route.doc?.summary ? { summary: route.doc.summary } : {}),
     };
-    const params = [...parameters(route.params, 'path'), ...parameters(route.query, 'query')];
+    const params = [
+      ...parameters(route.params, 'path'),
+      ...parameters(route.query, 'query'),
+      ...parameters(route.headers, 'header'),
+    ];
     if (params.length > 0) operation.parameters = params;
     if (route.body) {
       operation.requestBody = {

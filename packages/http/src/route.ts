@@ -9,12 +9,21 @@ export type RawParams = Record<string, string>;
 /** The query string, before validation: a repeated key gives an array. */
 export type RawQuery = Record<string, string | string[]>;
 
-/** What a handler receives: validated params, query and body, and the request's context. */
-export interface RouteInput<Params = RawParams, Query = RawQuery, Body = undefined> {
+/**
+ * What a handler receives: validated params, query, body and headers, and the request's context.
+ * `headers` is what the route's header schema made of them, or all of them (names in lower case)
+ * when it has none.
+ */
+export interface RouteInput<
+  Params = RawParams,
+  Query = RawQuery,
+  Body = undefined,
+  Headers = IncomingHttpHeaders,
+> {
   params: Params;
   query: Query;
   body: Body;
-  headers: IncomingHttpHeaders;
+  headers: Headers;
   requestId: string;
   /** The request's logger (bound to its request id). */
   log: HttpLogger;
@@ -54,14 +63,20 @@ export interface RouteDoc {
 }
 type Output<S, Fallback> = S extends Schema ? z.output<S> : Fallback;
 
-/** The input type of a route whose schemas are `P`, `Q`, `B`. */
-export type InputOf<P, Q, B> = RouteInput<Output<P, RawParams>, Output<Q, RawQuery>, Output<B, undefined>>;
+/** The input type of a route whose schemas are `P`, `Q`, `B`, `H`. */
+export type InputOf<P, Q, B, H = undefined> = RouteInput<
+  Output<P, RawParams>,
+  Output<Q, RawQuery>,
+  Output<B, undefined>,
+  Output<H, IncomingHttpHeaders>
+>;
 
 /** A route as `route()` declares it, with typed input. */
 export interface RouteSpec<
   P extends Schema | undefined = undefined,
   Q extends Schema | undefined = undefined,
   B extends Schema | undefined = undefined,
+  H extends Schema | undefined = undefined,
 > {
   method: HttpMethod;
   /** A find-my-way template: `/api/users/:id`. It names the route in spans and metrics. */
@@ -70,11 +85,17 @@ export interface RouteSpec<
   query?: Q;
   /** A JSON body schema; a route with one reads (and requires JSON for) its body. */
   body?: B;
+  /**
+   * A schema of the request headers the route reads, an object keyed by lower-case names (as
+   * `node:http` gives them): a header that breaks it answers 400 naming `headers.<name>`, and the
+   * OpenAPI document lists each as a header parameter.
+   */
+  headers?: H;
   /** Largest body accepted, in bytes (413 past it); defaults to the app's limit. */
   bodyLimit?: number;
   /** For the OpenAPI document. */
   doc?: RouteDoc;
-  handler(input: InputOf<P, Q, B>): RouteResult | Promise<RouteResult>;
+  handler(input: InputOf<P, Q, B, H>): RouteResult | Promise<RouteResult>;
 }
 
 /** Any route, its input types erased: what `createApp` takes. */
@@ -84,9 +105,10 @@ export interface Route {
   params?: Schema | undefined;
   query?: Schema | undefined;
   body?: Schema | undefined;
+  headers?: Schema | undefined;
   bodyLimit?: number;
   doc?: RouteDoc | undefined;
-  handler(input: RouteInput<unknown, unknown, unknown>): RouteResult | Promise<RouteResult>;
+  handler(input: RouteInput<unknown, unknown, unknown, unknown>): RouteResult | Promise<RouteResult>;
 }
 
 /**
@@ -97,6 +119,7 @@ export function route<
   P extends Schema | undefined = undefined,
   Q extends Schema | undefined = undefined,
   B extends Schema | undefined = undefined,
->(spec: RouteSpec<P, Q, B>): RouteSpec<P, Q, B> {
+  H extends Schema | undefined = undefined,
+>(spec: RouteSpec<P, Q, B, H>): RouteSpec<P, Q, B, H> {
   return spec;
 }

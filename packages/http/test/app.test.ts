@@ -3,7 +3,7 @@ import pino from 'pino';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type HttpLogger, HttpProblem, type ProblemBody, route } from '../src/index.js';
+import { type HttpLogger, HttpProblem, openApiDocument, type ProblemBody, route } from '../src/index.js';
 import { memoryLogger, type Started, start } from './helpers.js';
 
 const thing = z.object({ name: z.string().min(1), quantity: z.number().int().positive() });
@@ -40,9 +40,25 @@ const deleteThing = route({
   handler: () => ({ status: 204 }),
 });
 
+/** A route that reads one request header through its schema. */
+const keyedThing = route({
+  method: 'POST',
+  path: '/api/keyed-things',
+  body: thing,
+  headers: z.object({
+    'thing-key': z
+      .string()
+      .regex(/^[a-z]{1,8}$/, { error: 'must be 1 to 8 lower-case letters' })
+      .optional()
+      .meta({ description: 'Names the thing.' }),
+  }),
+  handler: ({ headers }) => ({ status: 200, body: { key: headers['thing-key'] ?? null } }),
+});
+
 const routes = [
   getThing,
   createThing,
+  keyedThing,
   listThings,
   deleteThing,
   route({
@@ -179,6 +195,43 @@ describe('routing and handlers', () => {
       signal: new AbortController().signal,
     });
     expect(result).toEqual({ status: 200, body: { id: ID } });
+  });
+});
+
+describe('request headers', () => {
+  const post = (headers: Record<string, string>, body = { name: 'bolt', quantity: 1 }) =>
+    call('POST', '/api/keyed-things', { body: JSON.stringify(body), headers: { ...json, ...headers } });
+
+  it('hands the handler the headers its schema declares, validated', async () => {
+    expect((await post({ 'Thing-Key': 'abc' })).json).toEqual({ key: 'abc' });
+    expect((await post({})).json).toEqual({ key: null });
+  });
+
+  it('answers 400 naming the header, beside the body fields', async () => {
+    const res = await post({ 'thing-key': 'NOT OK' }, { name: '', quantity: 1 });
+    expect(res.status).toBe(400);
+    expectProblem(res, 400, '/api/keyed-things');
+    expect(res.json.errors).toEqual([
+      { path: 'headers.thing-key', message: 'must be 1 to 8 lower-case letters' },
+      { path: 'body.name', message: expect.any(String) },
+    ]);
+  });
+
+  it('lists them in the OpenAPI document as header parameters', () => {
+    const document = openApiDocument({ title: 't', version: '1' }, [keyedThing]) as {
+      paths: Record<string, Record<string, { parameters?: unknown[]; responses: Record<string, unknown> }>>;
+    };
+    const operation = document.paths['/api/keyed-things']?.post;
+    expect(operation?.parameters).toEqual([
+      {
+        name: 'Thing-Key',
+        in: 'header',
+        required: false,
+        description: 'Names the thing.',
+        schema: { type: 'string', pattern: '^[a-z]{1,8}$' },
+      },
+    ]);
+    expect(Object.keys(operation?.responses ?? {})).toContain('400');
   });
 });
 

@@ -13,6 +13,7 @@ import { OrdersRepository } from '../src/db/orders-repository.js';
 import { PendingEventsLog } from '../src/db/pending-events.js';
 import { SagaDeadlines } from '../src/db/saga-deadlines.js';
 import { collections, ensureIndexes } from '../src/db/schema.js';
+import { requestFingerprint } from '../src/domain/idempotency.js';
 import { OrderSaga } from '../src/events/order-saga.js';
 
 /**
@@ -90,6 +91,22 @@ describe('MongoDB commands an order costs', () => {
       'insert outbox',
       'insert saga_deadlines',
     ]);
+  });
+
+  it('places under an idempotency key with one read of the order more; a retry is that read alone', async () => {
+    const input = { userId: await customer(), items: [{ sku: 'SKU-1', quantity: 1 }] };
+    const idempotency = { key: randomUUID(), fingerprint: requestFingerprint(input) };
+    const before = announced;
+    expect(await commands(() => saga.place(input, idempotency))).toEqual([
+      'find customers',
+      'find customers',
+      'find orders',
+      'insert orders',
+      'insert outbox',
+      'insert saga_deadlines',
+    ]);
+    expect(await commands(() => saga.place(input, idempotency))).toEqual(['find orders']);
+    expect(announced).toBe(before + 1);
   });
 
   it('confirms an order it placed with three: the intent, one guarded findAndModify, the deadline’s clear', async () => {

@@ -7,6 +7,18 @@ import type { DocumentLocks } from './document-locks.js';
 import { toPendingEvent } from './order-events.js';
 import type { PendingEventsLog } from './pending-events.js';
 import type { Collections, OrderDocument, OutboxEntry } from './schema.js';
+import { isDuplicateKey } from './unordered-insert.js';
+
+/** `insert` found an order stored under the new order's id already: nothing was written. */
+export class OrderExistsError extends Error {
+  override readonly name = 'OrderExistsError';
+  constructor(
+    readonly orderId: string,
+    options?: ErrorOptions,
+  ) {
+    super(`an order ${orderId} is stored already`, options);
+  }
+}
 
 export interface ListOrders {
   userId?: string;
@@ -33,6 +45,9 @@ function toOrder(doc: Omit<OrderDocument, 'events'>): Order {
   };
   if (doc.reason !== undefined) order.reason = doc.reason;
   if (doc.total !== undefined) order.total = doc.total;
+  if (doc.idempotency !== undefined) {
+    order.idempotency = { key: doc.idempotency.key, fingerprint: doc.idempotency.fingerprint };
+  }
   return order;
 }
 
@@ -81,24 +96,33 @@ export class OrdersRepository {
   /**
    * Stores a new order together with the event announcing it: one insert, atomic, after the
    * event's intent in the `outbox` collection and `alongside` (what must be stored before the
-   * order, e.g. its saga deadline), which run together.
+   * order, e.g. its saga deadline), which run together. `OrderExistsError` when an order has
+   * that id already (the `_id` index refused it: nothing was written); an order placed under an
+   * idempotency key is stored with its key and fingerprint in the same insert.
+   *
+   * Any other failure leaves the intent where it is: a connection lost mid-write may have
+   * stored the order all the same, and then the relay's sweep publishes its event (an intent
+   * whose order never came is dropped by the sweep).
    */
   async insert(order: Order, event: OrderEvent, alongside?: () => Promise<void>): Promise<void> {
     const pending = toPendingEvent(event);
     await Promise.all([this.pending.intend(order.id, [pending], order.createdAt), alongside?.()]);
+    const doc: OrderDocument = {
+      _id: order.id,
+      userId: order.userId,
+      items: order.items,
+      status: order.status,
+      createdAt: order.createdAt,
+      updatedAt: order.updatedAt,
+      events: [toOutboxEntry(pending, order.createdAt)],
+    };
+    if (order.idempotency !== undefined) doc.idempotency = order.idempotency;
     try {
-      await this.orders.insertOne({
-        _id: order.id,
-        userId: order.userId,
-        items: order.items,
-        status: order.status,
-        createdAt: order.createdAt,
-        updatedAt: order.updatedAt,
-        events: [toOutboxEntry(pending, order.createdAt)],
-      });
+      await this.orders.insertOne(doc);
     } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
       await this.pending.forget([pending.id]);
-      throw error;
+      throw new OrderExistsError(order.id, { cause: error });
     }
     this.remember(order);
     this.committed([pending]);
@@ -149,7 +173,8 @@ export class OrdersRepository {
   /**
    * Applies `change` and queues its event in one `findOneAndUpdate`, guarded on the status the
    * change starts from, then tells `committed`. Null when the order was not in that status (already moved by another
-   * event, or by a concurrent handler): then nothing was written.
+   * event, or by a concurrent handler): then nothing was written. A failed write keeps the
+   * event's intent (see `insert`).
    */
   async apply(orderId: string, change: Transition, now: Date): Promise<Order | null> {
     const event = toPendingEvent(change.event);
@@ -157,20 +182,16 @@ export class OrdersRepository {
     if (change.reason !== undefined) set.reason = change.reason;
     if (change.total !== undefined) set.total = change.total;
     await this.pending.intend(orderId, [event], now);
-    let doc: OrderDocument | null;
-    try {
-      doc = await this.locks.run(orderLock(orderId), () =>
-        this.orders.findOneAndUpdate(
-          { _id: orderId, status: change.from },
-          { $set: set, $push: { events: toOutboxEntry(event, now) } },
-          // No projection here: FerretDB 1.x does not implement one for findAndModify.
-          { returnDocument: 'after' },
-        ),
-      );
-    } catch (error) {
-      await this.pending.forget([event.id]);
-      throw error;
-    }
+    // A failure here leaves the intent: the update may have been applied before the connection
+    // was lost, and then the relay's sweep publishes the event the order holds.
+    const doc = await this.locks.run(orderLock(orderId), () =>
+      this.orders.findOneAndUpdate(
+        { _id: orderId, status: change.from },
+        { $set: set, $push: { events: toOutboxEntry(event, now) } },
+        // No projection here: FerretDB 1.x does not implement one for findAndModify.
+        { returnDocument: 'after' },
+      ),
+    );
     // Whatever the outcome, the order is no longer as this process placed it.
     this.placed.delete(orderId);
     if (doc === null) {

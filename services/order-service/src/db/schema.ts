@@ -1,5 +1,6 @@
 import type { OrderLine } from '@demo/contracts';
 import type { Collection, Db } from 'mongodb';
+import type { IdempotencyRecord } from '../domain/idempotency.js';
 import type { OrderReason, OrderStatus } from '../domain/order.js';
 
 /**
@@ -24,6 +25,12 @@ export interface OrderDocument {
   status: OrderStatus;
   reason?: OrderReason;
   total?: number;
+  /**
+   * Placed under an `Idempotency-Key`: the key and the request's fingerprint. Such an order's
+   * `_id` is derived from its user and key (`keyedOrderId`), so the `_id` index keeps a key to
+   * one order; no index of its own.
+   */
+  idempotency?: IdempotencyRecord;
   createdAt: Date;
   updatedAt: Date;
   /**

@@ -3,6 +3,11 @@ import { type Collection, type Document, MongoServerError } from 'mongodb';
 /** Duplicate key: what the insert would write is there already. */
 const DUPLICATE_KEY = 11000;
 
+/** The server refused a write because a unique index (`_id`'s, at least) holds its key already. */
+export function isDuplicateKey(error: unknown): boolean {
+  return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
+}
+
 /**
  * Inserts `docs` with one unordered `insert` command; a document whose `_id` is there already
  * counts as written (a retried write). A raw command rather than `insertMany`: the driver's bulk

@@ -9,6 +9,7 @@ import type {
   StockRejectionReason,
 } from '@demo/contracts';
 import { IMPLIED_CURRENCY } from '@demo/contracts';
+import type { IdempotencyRecord } from './idempotency.js';
 
 /**
  * The order and its part in the saga, as pure rules: no driver, no bus, no HTTP. An order is
@@ -29,6 +30,8 @@ export interface Order {
   reason?: OrderReason;
   /** What the reserved stock costs, once confirmed. */
   total?: number;
+  /** The idempotency key it was placed under, and the fingerprint of that request. */
+  idempotency?: IdempotencyRecord;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -70,16 +73,24 @@ export interface PlaceOrder {
   userId: string;
   items: readonly PlacedLine[];
   now: Date;
+  /** The key the request came with (see `keyedOrderId` for its id). */
+  idempotency?: IdempotencyRecord;
 }
 
 /**
  * A new order, `PENDING`, and the `orders.created` event (v2) that announces it: each line with
  * the unit price quoted to the customer (`null` when none was), in the system's currency.
  */
-export function placeOrder({ id, userId, items, now }: PlaceOrder): { order: Order; event: OrderEvent } {
+export function placeOrder({ id, userId, items, now, idempotency }: PlaceOrder): {
+  order: Order;
+  event: OrderEvent;
+} {
   const lines = items.map(({ sku, quantity }) => ({ sku, quantity }));
+  const order: Order = { id, userId, items: lines, status: 'PENDING', createdAt: now, updatedAt: now };
+  if (idempotency !== undefined)
+    order.idempotency = { key: idempotency.key, fingerprint: idempotency.fingerprint };
   return {
-    order: { id, userId, items: lines, status: 'PENDING', createdAt: now, updatedAt: now },
+    order,
     event: {
       subject: 'orders.created',
       data: {

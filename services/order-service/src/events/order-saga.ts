@@ -2,9 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { BusLogger } from '@demo/bus';
 import { type BusinessCounter, type BusinessHistogram, withAppContext } from '@demo/telemetry';
 import type { CustomersRepository } from '../db/customers-repository.js';
-import type { OrdersRepository } from '../db/orders-repository.js';
+import { DocumentLocks } from '../db/document-locks.js';
+import { OrderExistsError, type OrdersRepository } from '../db/orders-repository.js';
 import type { SagaDeadlines } from '../db/saga-deadlines.js';
 import { mayOrder } from '../domain/customer.js';
+import {
+  type IdempotencyRecord,
+  type KeyedPlacement,
+  keyedOrderId,
+  placementUnderKey,
+} from '../domain/idempotency.js';
 import {
   type Order,
   type OrderOutcome,
@@ -24,6 +31,18 @@ export class UnknownCustomerError extends Error {
     readonly deleted: boolean,
   ) {
     super(deleted ? `user ${userId} was deleted` : `user ${userId} is not a known customer`);
+  }
+}
+
+/** The idempotency key was used before, for another request: nothing was placed. */
+export class IdempotencyKeyReusedError extends Error {
+  override readonly name = 'IdempotencyKeyReusedError';
+  constructor(
+    readonly key: string,
+    /** The order the key placed. */
+    readonly orderId: string,
+  ) {
+    super(`idempotency key ${JSON.stringify(key)} placed order ${orderId} for another request`);
   }
 }
 
@@ -52,6 +71,8 @@ export type ExpireOutcome = 'rejected' | 'settled' | 'gone';
  */
 export class OrderSaga {
   private readonly clock: () => Date;
+  /** Requests under one idempotency key, one after the other in this process. */
+  private readonly keyed = new DocumentLocks();
 
   constructor(private readonly deps: OrderSagaDeps) {
     this.clock = deps.clock ?? (() => new Date());
@@ -60,19 +81,61 @@ export class OrderSaga {
   /**
    * Stores a new `PENDING` order with its `orders.created` event, for a customer who may
    * order (else `UnknownCustomerError`).
+   *
+   * Under an idempotency key (`idempotency`: the key and the request's fingerprint) the key
+   * names the order (`keyedOrderId`): the order the same request placed before is answered as
+   * it is now, and nothing is placed; a key used for another request throws
+   * `IdempotencyKeyReusedError`. Requests under one key run one after the other in this process;
+   * across processes the `_id` index lets one insert win, and the others answer what it stored.
    */
-  async place(input: { userId: string; items: readonly PlacedLine[] }): Promise<Order> {
-    const id = randomUUID();
+  async place(
+    input: { userId: string; items: readonly PlacedLine[] },
+    idempotency?: IdempotencyRecord,
+  ): Promise<Order> {
+    const id = idempotency === undefined ? randomUUID() : keyedOrderId(input.userId, idempotency.key);
     // The order's id rides along (baggage) into its outbox row, every message of its saga and
     // every span they start, in every service: a search by app.order.id finds them all.
     return withAppContext({ 'app.order.id': id, 'app.user.id': input.userId }, () =>
-      this.placeInContext(id, input),
+      idempotency === undefined
+        ? this.placeInContext(id, input)
+        : this.keyed.run(id, () => this.placeUnderKey(id, input, idempotency)),
     );
+  }
+
+  private async placeUnderKey(
+    id: string,
+    input: { userId: string; items: readonly PlacedLine[] },
+    idempotency: IdempotencyRecord,
+  ): Promise<Order> {
+    const answer = placementUnderKey(await this.deps.orders.find(id), idempotency);
+    if (answer.action !== 'place') return this.answer(answer, idempotency);
+    try {
+      return await this.placeInContext(id, input, idempotency);
+    } catch (error) {
+      if (!(error instanceof OrderExistsError)) throw error;
+      // Another process stored an order under the key since the read above.
+      const after = placementUnderKey(await this.deps.orders.find(id), idempotency);
+      if (after.action === 'place') throw error;
+      return this.answer(after, idempotency);
+    }
+  }
+
+  private answer(
+    answer: Exclude<KeyedPlacement, { action: 'place' }>,
+    idempotency: IdempotencyRecord,
+  ): Order {
+    if (answer.action === 'refuse') throw new IdempotencyKeyReusedError(idempotency.key, answer.order.id);
+    this.deps.logger.info(
+      { orderId: answer.order.id, status: answer.order.status },
+      'order asked again under its idempotency key; answered as stored',
+    );
+    return answer.order;
   }
 
   private async placeInContext(
     id: string,
     input: { userId: string; items: readonly PlacedLine[] },
+    idempotency?: IdempotencyRecord,
   ): Promise<Order> {
     // A customer read here moments ago who may order spares the read: the read after the
     // insert below has the last word. Anyone else is read now (an unknown customer gets 422).
@@ -80,7 +143,7 @@ export class OrderSaga {
     const customer =
       recent !== undefined && mayOrder(recent) ? recent : await this.deps.customers.find(input.userId);
     if (!mayOrder(customer)) throw new UnknownCustomerError(input.userId, customer?.deletedAt !== undefined);
-    const { order, event } = placeOrder({ id, ...input, now: this.clock() });
+    const { order, event } = placeOrder({ id, ...input, now: this.clock(), idempotency });
     const { deadlines } = this.deps;
     const dueAt = sagaDeadline(order.createdAt, this.deps.deadlineMs ?? 300_000);
     await this.deps.orders.insert(order, event, deadlines && (() => deadlines.set(order.id, dueAt)));

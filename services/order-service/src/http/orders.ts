@@ -3,9 +3,10 @@ import { HttpProblem, input, pageQuery, type Route, route, toPage } from '@demo/
 import { trace } from '@opentelemetry/api';
 import { z } from 'zod';
 import type { OrdersRepository } from '../db/orders-repository.js';
+import { IDEMPOTENCY_KEY, requestFingerprint } from '../domain/idempotency.js';
 import { ORDER_STATUSES } from '../domain/order.js';
 import { totalOverflow } from '../domain/order-total.js';
-import { type OrderSaga, UnknownCustomerError } from '../events/order-saga.js';
+import { IdempotencyKeyReusedError, type OrderSaga, UnknownCustomerError } from '../events/order-saga.js';
 import { toOrderJson } from './order-json.js';
 
 /** Lines an order may have. */
@@ -40,6 +41,22 @@ const createOrderBody = z.strictObject({
     }),
 });
 
+/** `Idempotency-Key` (IETF httpapi draft): makes placing an order safe to retry. */
+const placeHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(IDEMPOTENCY_KEY, { error: 'must be 1 to 255 visible ASCII characters' })
+    .optional()
+    .meta({
+      description:
+        'Makes the request safe to retry: 1 to 255 visible ASCII characters (a new UUID per order, say), ' +
+        'scoped to the `userId`, kept with the order for good. A retry with the same key and body answers ' +
+        'the order the first request placed (201, as it is now) and places nothing; concurrent requests ' +
+        'with one key place one order and all answer it; the same key with another body answers 422.',
+      example: '8e03978e-40d5-43e8-bc93-6894a57f9324',
+    }),
+});
+
 const listQuery = pageQuery.extend({
   userId: input.uuid.optional(),
   status: z.enum(ORDER_STATUSES).optional(),
@@ -71,25 +88,27 @@ export function orderRoutes({ orders, saga }: OrderRoutesDeps): Route[] {
       method: 'POST',
       path: '/api/orders',
       body: createOrderBody,
+      headers: placeHeaders,
       bodyLimit: ORDER_BODY_LIMIT,
       doc: {
         operationId: 'placeOrder',
         summary: 'Place an order, PENDING until inventory answers (publishes orders.created)',
         responses: {
           201: {
-            description: 'Placed.',
+            description:
+              'Placed; or, under an Idempotency-Key used before with this body, the order it placed.',
             body: orderJson,
             headers: { location: { description: 'The new order.', required: true } },
             links: { GetOrder: { operationId: 'getOrder', parameters: { id: '$response.body#/id' } } },
           },
           422: {
             description:
-              'The user is not a known (or a deleted) customer, or the quoted lines total more than an order can (999999999999.99).',
+              'The user is not a known (or a deleted) customer, the quoted lines total more than an order can (999999999999.99), or the Idempotency-Key was used before with another body.',
             problem: true,
           },
         },
       },
-      handler: async ({ body }) => {
+      handler: async ({ body, headers }) => {
         const overflow = totalOverflow(body.items);
         if (overflow) {
           throw new HttpProblem(422, {
@@ -105,12 +124,24 @@ export function orderRoutes({ orders, saga }: OrderRoutesDeps): Route[] {
             },
           });
         }
+        const key = headers['idempotency-key'];
         try {
-          const order = await saga.place(body);
+          const order = await saga.place(
+            body,
+            key === undefined ? undefined : { key, fingerprint: requestFingerprint(body) },
+          );
           // Lets Tempo find the order's trace: `{ span.app.order.id = "<id>" }`.
           trace.getActiveSpan()?.setAttributes({ 'app.order.id': order.id, 'app.user.id': order.userId });
           return { status: 201, body: toOrderJson(order), headers: { location: `/api/orders/${order.id}` } };
         } catch (error) {
+          if (error instanceof IdempotencyKeyReusedError) {
+            throw new HttpProblem(422, {
+              type: 'urn:problem-type:idempotency-key-reused',
+              title: 'Idempotency-Key already used',
+              detail:
+                'This Idempotency-Key placed an order for another request body; send a new key for a new order.',
+            });
+          }
           if (!(error instanceof UnknownCustomerError)) throw error;
           throw new HttpProblem(422, {
             type: 'urn:problem-type:unknown-customer',
