@@ -33,8 +33,10 @@ export interface FaultsLogger {
 /** Marks the active span: the trace shows where the fault acted. */
 function mark(fault: FaultName, value: number): void {
   const span = trace.getActiveSpan();
-  span?.setAttribute('app.fault', fault);
-  span?.addEvent('fault injected', { 'app.fault': fault, 'app.fault.value': value });
+  // A request answered by its timeout has ended its span (an ended span takes nothing more).
+  if (!span?.isRecording()) return;
+  span.setAttribute('app.fault', fault);
+  span.addEvent('fault injected', { 'app.fault': fault, 'app.fault.value': value });
 }
 
 /**

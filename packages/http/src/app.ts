@@ -255,9 +255,12 @@ export function createApp(options: AppOptions): HttpApp {
       if (!(error instanceof HttpProblem) && problem.status === 500) {
         log.error({ err: error, method, route: template }, 'unhandled error in route handler');
         const span = trace.getActiveSpan();
-        span?.recordException(error instanceof Error ? error : String(error));
-        span?.setStatus({ code: SpanStatusCode.ERROR });
-        span?.setAttribute('error.type', error instanceof Error ? error.constructor.name : typeof error);
+        // Not on a span that already ended (the response was answered or closed before).
+        if (span?.isRecording()) {
+          span.recordException(error instanceof Error ? error : String(error));
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          span.setAttribute('error.type', error instanceof Error ? error.constructor.name : typeof error);
+        }
       }
       if (res.headersSent) {
         res.destroy();

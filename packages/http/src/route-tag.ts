@@ -10,7 +10,7 @@ export function tagRoute(method: string, template: string): void {
   const metadata = getRPCMetadata(context.active());
   if (metadata?.type === RPCType.HTTP) metadata.route = template;
   const span = trace.getActiveSpan();
-  if (span === undefined) return;
+  if (!span?.isRecording()) return;
   span.setAttribute('http.route', template);
   span.updateName(`${method} ${template}`);
 }

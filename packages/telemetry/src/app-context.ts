@@ -27,12 +27,22 @@ export function appAttributesOf(ctx: Context): Attributes {
 }
 
 /**
+ * Sets `attributes` on the active span while it still records. A request answered by its
+ * timeout, or whose client went away, has ended its server span while the handler goes on; an
+ * ended span takes no attributes (the SDK warns "Operation on ended Span"), so they are dropped.
+ */
+export function annotateActiveSpan(attributes: Attributes): void {
+  const span = trace.getActiveSpan();
+  if (span?.isRecording()) span.setAttributes(attributes);
+}
+
+/**
  * Runs `fn` in a context whose baggage carries `attributes`, after setting them on the active
- * span too (it started before they were known).
+ * span too while it records (it started before they were known).
  */
 export function withAppContext<T>(attributes: AppAttributes, fn: () => T): T {
   const entries = Object.entries(attributes).filter((e): e is [AppKey, string] => typeof e[1] === 'string');
-  trace.getActiveSpan()?.setAttributes(Object.fromEntries(entries));
+  annotateActiveSpan(Object.fromEntries(entries));
   let baggage = propagation.getBaggage(context.active()) ?? propagation.createBaggage();
   for (const [key, value] of entries) baggage = baggage.setEntry(key, { value });
   return context.with(propagation.setBaggage(context.active(), baggage), fn);
