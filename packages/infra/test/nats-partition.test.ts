@@ -49,8 +49,11 @@ describe('3-node cluster in network namespaces: a partition of the stream leader
       (info) => info?.config.name === 'PART',
       15_000,
     );
+    // Created is not yet led: until its replicas elect a leader, a publish finds no responder.
+    await cluster.streamLeader('PART');
     const js = jetstream(nc);
-    for (let i = 0; i < 20; i += 1) await js.publish('part.before', String(i), { msgID: `b-${i}` });
+    for (let i = 0; i < 20; i += 1)
+      await js.publish('part.before', String(i), { msgID: `b-${i}`, timeout: 15_000, retries: 5 });
     const leader = await cluster.streamLeader('PART');
     const index = cluster.nodes.findIndex((n) => n.name === leader);
 
