@@ -173,7 +173,8 @@ export class Publisher {
     );
     setHeader(headers, MSG_ID, id);
     // Without a valid span (forwarded, or no tracing configured) only what the parent carries is propagated.
-    const carrierContext = isSpanContextValid(span.spanContext()) ? trace.setSpan(parent, span) : parent;
+    const carrierContext =
+      span !== NOT_RECORDING && isSpanContextValid(span.spanContext()) ? trace.setSpan(parent, span) : parent;
     propagation.inject(carrierContext, headers, headerSetter);
     const started = performance.now();
     try {
