@@ -5,7 +5,7 @@ import { connect as natsConnect } from '@nats-io/transport-node';
 import type { BatchObservableResult } from '@opentelemetry/api';
 import type { EventContract, EventData, StreamDefinition } from './contract.js';
 import { ConnectionClosedError } from './errors.js';
-import { createInstruments, type Instruments } from './instruments.js';
+import { createInstruments, type Instruments, type UnsampledParents } from './instruments.js';
 import { type BusLogger, jsonLogger } from './logger.js';
 import { type PublishAck, Publisher, type PublishOptions } from './publisher.js';
 import { type ProvisionResult, provisionStream } from './streams.js';
@@ -33,6 +33,13 @@ export interface BusOptions {
   /** Default JetStream ack timeout for publish. Default 5 s. */
   publishTimeoutMs?: number;
   logger?: BusLogger;
+  /**
+   * Messages under a valid parent context that is not sampled: `forward` (default) gives them no
+   * span and carries the parent's trace context on unchanged; `span` asks the sampler for each.
+   * `forward` is exact with parent-based samplers (the SDK's default) and `always_off`; see
+   * `UnsampledParents`.
+   */
+  unsampledParents?: UnsampledParents;
 }
 
 export interface BusHealth {
@@ -138,7 +145,14 @@ export class Bus {
     };
     if (options.credsFile) connection.authenticator = credsAuthenticator(readFileSync(options.credsFile));
     const nc = await natsConnect(connection);
-    const bus = new Bus(nc, jetstream(nc), await jetstreamManager(nc), createInstruments(), logger, options);
+    const bus = new Bus(
+      nc,
+      jetstream(nc),
+      await jetstreamManager(nc),
+      createInstruments(options.unsampledParents),
+      logger,
+      options,
+    );
     bus.watchStatus();
     logger.info({ server: nc.getServer() }, 'connected to NATS');
     return bus;

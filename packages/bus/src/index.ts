@@ -29,6 +29,7 @@ export {
   PublishTimeoutError,
   StreamConfigConflictError,
 } from './errors.js';
+export type { UnsampledParents } from './instruments.js';
 export type { LastResortOptions } from './last-resort.js';
 export { installLastResortHandlers } from './last-resort.js';
 export type { BusLogger } from './logger.js';

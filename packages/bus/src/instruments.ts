@@ -1,10 +1,15 @@
 import {
   type Attributes,
+  type Context,
   type Counter,
   type Histogram,
+  INVALID_SPAN_CONTEXT,
+  isSpanContextValid,
   type Meter,
   metrics,
   type ObservableGauge,
+  type Span,
+  TraceFlags,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
@@ -29,9 +34,23 @@ export const ATTR = {
 
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/**
+ * What the bus does for a message whose parent context is valid but not sampled:
+ * - `forward` (default): no span of its own; the parent's `traceparent` (sampled flag off),
+ *   `tracestate` and baggage travel on unchanged, as W3C Trace Context allows a participant
+ *   that records nothing. Exact with parent-based samplers (the SDK's default,
+ *   `parentbased_*`), which never sample a child of an unsampled parent, and with `always_off`.
+ * - `span`: ask the SDK's sampler for every message, as for a sampled parent. Needed only with a
+ *   sampler that may sample the child of an unsampled parent (`always_on`, `traceidratio` on a
+ *   consumer whose producer sampled less).
+ */
+export type UnsampledParents = 'forward' | 'span';
+
 /** Tracer and metric instruments of one bus; made when the bus connects, after the SDK started. */
 export interface Instruments {
   tracer: Tracer;
+  /** See `UnsampledParents`: true for `forward`. */
+  forwardUnsampled: boolean;
   meter: Meter;
   sent: Counter;
   consumed: Counter;
@@ -44,10 +63,11 @@ export interface Instruments {
   ackPending: ObservableGauge;
 }
 
-export function createInstruments(): Instruments {
+export function createInstruments(unsampledParents: UnsampledParents = 'forward'): Instruments {
   const meter = metrics.getMeter(INSTRUMENTATION_SCOPE);
   return {
     tracer: trace.getTracer(INSTRUMENTATION_SCOPE),
+    forwardUnsampled: unsampledParents === 'forward',
     meter,
     sent: meter.createCounter('messaging.client.sent.messages', {
       unit: '{message}',
@@ -106,4 +126,18 @@ export function memo<K, V>(make: (key: K) => V): (key: K) => V {
 /** Attribute sets are made once per subject and reused on the hot path. */
 export function attributeCache<K>(make: (key: K) => Attributes): (key: K) => Attributes {
   return memo((key: K) => Object.freeze(make(key)));
+}
+
+/** A span that records nothing and carries no context: what a forwarded message's span calls go to. */
+export const NOT_RECORDING: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/**
+ * Whether `parent` holds a valid span context that is not sampled and not recorded here: a
+ * message under it is forwarded, not given a span (see `UnsampledParents`).
+ */
+export function isUnsampledParent(parent: Context): boolean {
+  const span = trace.getSpan(parent);
+  if (span === undefined || span.isRecording()) return false;
+  const sc = span.spanContext();
+  return (sc.traceFlags & TraceFlags.SAMPLED) === 0 && isSpanContextValid(sc);
 }

@@ -26,7 +26,15 @@ import {
   NoStreamError,
   PublishTimeoutError,
 } from './errors.js';
-import { ATTR, attributeCache, type Instruments, MESSAGING_SYSTEM, memo } from './instruments.js';
+import {
+  ATTR,
+  attributeCache,
+  type Instruments,
+  isUnsampledParent,
+  MESSAGING_SYSTEM,
+  memo,
+  NOT_RECORDING,
+} from './instruments.js';
 import { cloudEventHeaders, headerSetter, MSG_ID, setHeader } from './wire.js';
 
 export interface PublishOptions {
@@ -145,7 +153,11 @@ export class Publisher {
     const timeoutMs = options.timeoutMs ?? this.deps.timeoutMs;
     const parent = options.parent ?? context.active();
     const attributes = this.attributes(subject);
-    const span = tracer.startSpan(this.spanNames(subject), { kind: SpanKind.PRODUCER, attributes }, parent);
+    // Under an unsampled parent the message is forwarded: no span, the parent's context travels on.
+    const span =
+      this.deps.instruments.forwardUnsampled && isUnsampledParent(parent)
+        ? NOT_RECORDING
+        : tracer.startSpan(this.spanNames(subject), { kind: SpanKind.PRODUCER, attributes }, parent);
     if (span.isRecording()) span.setAttributes({ [ATTR.messageId]: id, [ATTR.bodySize]: body.length });
     const time =
       options.time instanceof Date ? options.time.toISOString() : (options.time ?? new Date().toISOString());
@@ -160,8 +172,9 @@ export class Publisher {
       options.headers,
     );
     setHeader(headers, MSG_ID, id);
-    // Without a valid span (no tracing configured) only what the parent carries is propagated.
-    const carrierContext = isSpanContextValid(span.spanContext()) ? trace.setSpan(parent, span) : parent;
+    // Without a valid span (forwarded, or no tracing configured) only what the parent carries is propagated.
+    const carrierContext =
+      span !== NOT_RECORDING && isSpanContextValid(span.spanContext()) ? trace.setSpan(parent, span) : parent;
     propagation.inject(carrierContext, headers, headerSetter);
     const started = performance.now();
     try {

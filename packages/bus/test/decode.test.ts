@@ -110,8 +110,12 @@ describe('decode', () => {
       const decoded = MsgHdrsImpl.decode(block);
       const fields = scanHeaderBlock(block);
       expect([text, fields.keys()]).toEqual([text, decoded.keys()]);
-      for (const key of decoded.keys())
+      // A message read from the socket holds a Buffer (the scan reads any block as one).
+      const fromSocket = scanHeaderBlock(Buffer.from(block));
+      for (const key of decoded.keys()) {
         expect([text, key, fields.get(key)]).toEqual([text, key, decoded.get(key)]);
+        expect([text, key, fromSocket.get(key)]).toEqual([text, key, decoded.get(key)]);
+      }
       expect(fields.get('absent')).toBeUndefined();
     }
     expect(invalid).toBeGreaterThan(500);

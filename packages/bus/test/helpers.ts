@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { eventually, testServers } from '@demo/infra';
 import { type JsMsg, jetstream } from '@nats-io/jetstream';
-import { context, metrics, propagation, trace } from '@opentelemetry/api';
+import { context, metrics, propagation, type TextMapPropagator, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
@@ -14,14 +14,17 @@ class CollectingReader extends MetricReader {
   protected override async onShutdown(): Promise<void> {}
 }
 
-/** Registers an in-memory OpenTelemetry SDK for this test file. */
-export function installTelemetry() {
+/**
+ * Registers an in-memory OpenTelemetry SDK for this test file (the SDK's default sampler,
+ * parent-based always-on); `propagator` replaces the W3C trace-context propagator.
+ */
+export function installTelemetry(options: { propagator?: TextMapPropagator } = {}) {
   const spans = new InMemorySpanExporter();
   trace.setGlobalTracerProvider(
     new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }),
   );
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  propagation.setGlobalPropagator(options.propagator ?? new W3CTraceContextPropagator());
   const reader = new CollectingReader();
   metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
   return {

@@ -57,7 +57,11 @@ export function headerFields(message: HeaderSource): HeaderFields {
 
 /** Reads a raw NATS header block (`NATS/1.0 …\r\nname: value\r\n…\r\n\r\n`). */
 export function scanHeaderBlock(block: Uint8Array): HeaderFields {
-  const fields = new BlockFields(block);
+  // A Buffer view of the same bytes (no copy; a message read from the socket already is one).
+  const bytes = Buffer.isBuffer(block)
+    ? block
+    : Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+  const fields = new BlockFields(bytes);
   return fields.valid ? fields : INVALID;
 }
 
@@ -69,6 +73,19 @@ function lineEnd(block: Uint8Array, from: number): number {
 }
 
 /**
+ * The text of a value whose ends are already free of ASCII whitespace. Bytes all below 0x80 (a
+ * `traceparent`, a `ce-type`) are the same text in Latin-1 as in UTF-8, read without a decoder;
+ * String.prototype.trim would find nothing more to remove (its ASCII whitespace is exactly
+ * `isSpace`). Anything else is decoded as UTF-8 and trimmed, as nats.js does.
+ */
+function valueText(block: Buffer, from: number, to: number): string {
+  for (let i = from; i < to; i++) {
+    if ((block[i] as number) >= 0x80) return text.decode(block.subarray(from, to)).trim();
+  }
+  return block.toString('latin1', from, to);
+}
+
+/**
  * One pass: for each `name: value` line (a line without a colon is ignored, as nats.js does), the
  * name must be printable ASCII (33–126) and the trimmed value must hold no CR or LF.
  */
@@ -77,7 +94,7 @@ class BlockFields implements HeaderFields {
   /** Per field: name start, name end (the colon), value start, value end (before trimming). */
   private readonly spans: number[] = [];
 
-  constructor(private readonly block: Uint8Array) {
+  constructor(private readonly block: Buffer) {
     this.valid = this.scan();
   }
 
@@ -134,7 +151,7 @@ class BlockFields implements HeaderFields {
       // ASCII whitespace off both ends first (cheap), then String.prototype.trim for the rest, as nats.js.
       while (from < to && isSpace(block[from] as number)) from++;
       while (to > from && isSpace(block[to - 1] as number)) to--;
-      return text.decode(block.subarray(from, to)).trim();
+      return valueText(block, from, to);
     }
     return undefined;
   }
@@ -143,7 +160,8 @@ class BlockFields implements HeaderFields {
     const names: string[] = [];
     const { spans, block } = this;
     for (let f = 0; f < spans.length; f += 4) {
-      const name = text.decode(block.subarray(spans[f] as number, spans[f + 1] as number));
+      // Names are printable ASCII (the scan checked): Latin-1 reads them as UTF-8 would.
+      const name = block.toString('latin1', spans[f] as number, spans[f + 1] as number);
       if (!names.includes(name)) names.push(name);
     }
     return names;

@@ -12,7 +12,7 @@ import {
   type TextMapGetter,
   trace,
 } from '@opentelemetry/api';
-import { ATTR, type Instruments } from '../instruments.js';
+import { ATTR, type Instruments, isUnsampledParent, NOT_RECORDING } from '../instruments.js';
 import type { HeaderFields } from './header-fields.js';
 
 /** Trace headers read straight from the message's header fields (decoded only if a propagator asks). */
@@ -37,7 +37,7 @@ export function parentContext(fields: HeaderFields): Context {
 export class ProcessTrace {
   readonly span: Span;
   private readonly started = performance.now();
-  /** The span's context, when it is valid (else there is nothing to carry into the handler). */
+  /** The span's context when it is valid, or the forwarded parent's (else there is nothing to carry into the handler). */
   private readonly active?: Context;
 
   constructor(
@@ -49,6 +49,13 @@ export class ProcessTrace {
     message: { readonly eventId: string },
   ) {
     const parent = parentContext(fields);
+    if (instruments.forwardUnsampled && isUnsampledParent(parent)) {
+      // Forwarded: no span; the handler runs in the producer's context, so its logs carry the
+      // trace and what it publishes continues it (sampled flag off).
+      this.span = NOT_RECORDING;
+      this.active = parent;
+      return;
+    }
     const span = instruments.tracer.startSpan(spanName, { kind: SpanKind.CONSUMER, attributes }, parent);
     if (span.isRecording()) {
       span.setAttributes({
