@@ -126,6 +126,18 @@ export async function post<T = Record<string, unknown>>(
 }
 
 /** The order as the API answers it. */
+/** An application/problem+json answer (RFC 9457) as the service gives it. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  /** The failing fields of a validation error. */
+  errors?: Array<{ path: string; message: string }>;
+  /** The largest total an order may have (a 422 for a total inventory could not record). */
+  maxTotal?: string;
+}
+
 export interface OrderJson {
   id: string;
   userId: string;

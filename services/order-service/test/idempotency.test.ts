@@ -21,20 +21,13 @@ import {
   type OrderJson,
   orderDocument,
   outboxesDrained,
+  type Problem,
   post,
   publishedFor,
   type Suite,
   startSuite,
 } from './helpers.js';
 import { type ReplyCutProxy, startReplyCutProxy } from './reply-cut.js';
-
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  errors?: Array<{ path: string; message: string }>;
-}
 
 const line = (sku: string, quantity = 1) => ({ sku, quantity });
 const place = <T = OrderJson>(suite: Suite, body: unknown, key?: string) =>

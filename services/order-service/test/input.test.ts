@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Answer, customer, get, placeOrder, post, type Suite, startSuite } from './helpers.js';
-
-interface Problem {
-  type: string;
-  status: number;
-  errors?: Array<{ path: string; message: string }>;
-}
+import {
+  type Answer,
+  customer,
+  get,
+  type Problem,
+  placeOrder,
+  post,
+  type Suite,
+  startSuite,
+} from './helpers.js';
 
 const cursorOf = (createdAt: string, id: string) =>
   Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');

@@ -1,14 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Answer, customer, post, type Suite, startSuite } from './helpers.js';
-
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  maxTotal?: string;
-  errors?: Array<{ path: string; message: string }>;
-}
+import { type Answer, customer, type Problem, post, type Suite, startSuite } from './helpers.js';
 
 describe('POST /api/orders: a total inventory could never record', () => {
   let suite: Suite;

@@ -9,19 +9,12 @@ import {
   get,
   type OrderJson,
   orderDocument,
+  type Problem,
   placeOrder,
   post,
   type Suite,
   startSuite,
 } from './helpers.js';
-
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  errors?: Array<{ path: string; message: string }>;
-}
 
 interface Page {
   items: OrderJson[];
