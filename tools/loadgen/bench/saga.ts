@@ -35,7 +35,7 @@ import { idOf, userBody } from '../src/bodies.js';
 import { loadConfig, parseDuration } from '../src/config.js';
 import { type Report, runLoad } from '../src/loadgen.js';
 import { type HammerRun, hammer } from './hammer.js';
-import { processSample } from './proc.js';
+import { machineCpuSeconds, processSample, treeCpuSeconds } from './proc.js';
 
 const { values } = parseArgs({
   options: {
@@ -64,8 +64,10 @@ interface StepResult {
   backlogPeak: Record<ServiceName, number>;
   cpuPercent: Record<ServiceName, number>;
   rssPeakMiB: Record<ServiceName, number>;
-  /** CPU % of the servers the stack runs (FerretDB, nats-server, the collector). */
+  /** CPU % of the servers the stack runs, each with its child processes (PostgreSQL's backends). */
   serverCpu: Record<string, number>;
+  /** CPU % of the whole machine, all cores (100 × cores is every core busy). */
+  machineCpu: number;
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -202,13 +204,13 @@ try {
       'inventory-service': 0,
     };
     const cpuBefore = Object.fromEntries(SERVICES.map((s) => [s, processSample(pidOf(s)).cpuSeconds]));
-    // FerretDB's own PostgreSQL (its PostgreSQL backend) counts as part of "mongodb".
+    // FerretDB's own PostgreSQL (its PostgreSQL backend) shows as "ferretdb-storage".
     const serverPids = (stack?.servers ?? []).flatMap((x) => {
-      if (x.name === 'postgres') return [];
       const backendPid = Number(x.extra.backendPid ?? 0);
       return backendPid > 0 ? [x, { name: `${x.name}-storage`, pid: backendPid }] : [x];
     });
-    const serverCpuBefore = serverPids.map((x) => processSample(x.pid).cpuSeconds);
+    const serverCpuBefore = serverPids.map((x) => treeCpuSeconds(x.pid));
+    const machineBefore = machineCpuSeconds();
     const wallBefore = performance.now();
     let sampling = true;
     const sampler = (async () => {
@@ -259,10 +261,11 @@ try {
     const serverCpu = Object.fromEntries(
       serverPids.map((x, i) => [
         x.name,
-        ((processSample(x.pid).cpuSeconds - (serverCpuBefore[i] ?? 0)) / wallSeconds) * 100,
+        ((treeCpuSeconds(x.pid) - (serverCpuBefore[i] ?? 0)) / wallSeconds) * 100,
       ]),
     );
-    results.push({ rate, report, backlogPeak, cpuPercent, rssPeakMiB, serverCpu });
+    const machineCpu = ((machineCpuSeconds().busy - machineBefore.busy) / wallSeconds) * 100;
+    results.push({ rate, report, backlogPeak, cpuPercent, rssPeakMiB, serverCpu, machineCpu });
     if (report.orders.errors > 0 || report.saga.pending > 0) {
       for (const name of SERVICES)
         log(`--- ${name}, last output ---\n${services.get(name)?.output().slice(-1500) ?? ''}`);
@@ -300,12 +303,12 @@ const lines = [
     return `| ${r.rate} | ${f(r.report.achievedRate, 1)} | ${f(r.report.orders.p50, 1)} | ${f(r.report.orders.p99, 1)} | ${r.report.orders.errors} | ${f(s.p50, 1)} | ${f(s.p95, 1)} | ${f(s.p99, 1)} | ${s.pending} | ${per(r.backlogPeak)} | ${per(r.cpuPercent)} | ${per(r.rssPeakMiB)} |`;
   }),
   '',
-  `CPU % of the servers per rate: ${results
+  `CPU % of the servers per rate (each with its child processes), and of the whole machine (${cpus().length * 100} % is every core busy, the benchmark itself included): ${results
     .map(
       (r) =>
         `${r.rate}/s ${Object.entries(r.serverCpu)
           .map(([k, v]) => `${k.replace('mongodb', 'ferretdb')} ${f(v)}`)
-          .join(', ')}`,
+          .join(', ')}, machine ${f(r.machineCpu)}`,
     )
     .join('; ')}`,
   '',
