@@ -117,11 +117,10 @@ interface HeaderTemplate {
   /** Names and values; each value list is frozen and shared by every message of the kind. */
   fields: readonly (readonly [name: string, values: readonly string[]])[];
   /** `NATS/1.0` and the fields' lines, as nats.js's `MsgHdrsImpl.toString` writes them. */
-  bytes: Uint8Array;
+  text: string;
 }
 
 const HEADER_LINE = 'NATS/1.0';
-const UTF8 = new TextEncoder();
 /** By type, then source and dataschema (a service publishes a handful of kinds, from one source). */
 const templates = new Map<string, HeaderTemplate[]>();
 let templateCount = 0;
@@ -143,7 +142,7 @@ function headerTemplate(source: string, type: string, dataschema: string | undef
     Object.freeze(values);
     text += `\r\n${name}: ${values[0]}`;
   }
-  const template: HeaderTemplate = { source, dataschema, fields, bytes: UTF8.encode(text) };
+  const template: HeaderTemplate = { source, dataschema, fields, text };
   if (templateCount < MAX_CHECKED_NAMES) {
     if (ofType === undefined) {
       ofType = [];
@@ -157,10 +156,11 @@ function headerTemplate(source: string, type: string, dataschema: string | undef
 
 /**
  * The headers of one published message: nats.js's own `MsgHdrsImpl` (every read and write
- * behaves as nats.js's), whose `encode` copies the lines every message of its kind shares from
- * bytes encoded once and encodes only the rest (id, time, `Nats-Msg-Id`, trace context, extra
- * headers). Once a shared field is changed, removed or given a second value, it encodes as
- * nats.js does.
+ * behaves as nats.js's), whose `encode` starts from the text of the lines every message of its
+ * kind shares, made once, and writes only the rest (id, time, `Nats-Msg-Id`, trace context,
+ * extra headers); once a shared field is changed, removed or given a second value, it writes
+ * nats.js's `toString`. The bytes are a `Buffer` (UTF-8, as nats.js's `TextEncoder`), which for
+ * a short block comes from Node's pool instead of a backing store of its own.
  */
 export class PublishHeaders extends MsgHdrsImpl {
   constructor(private readonly template: HeaderTemplate) {
@@ -177,25 +177,22 @@ export class PublishHeaders extends MsgHdrsImpl {
   }
 
   override encode(): Uint8Array {
-    const { fields, bytes } = this.template;
-    if (this._code !== 0 || this.headers.size < fields.length) return super.encode();
+    const { fields, text } = this.template;
+    if (this._code !== 0 || this.headers.size < fields.length) return Buffer.from(this.toString());
     let index = 0;
     let rest = '';
     for (const [name, values] of this.headers) {
       if (index < fields.length) {
-        // Still the shared list, in its place: its line is in `bytes`.
-        if (values !== (fields[index] as readonly [string, readonly string[]])[1]) return super.encode();
+        // Still the shared list, in its place: its line is in `text`.
+        if (values !== (fields[index] as readonly [string, readonly string[]])[1]) {
+          return Buffer.from(this.toString());
+        }
         index += 1;
         continue;
       }
       for (const value of values) rest += `\r\n${name}: ${value}`;
     }
-    rest += '\r\n\r\n';
-    // UTF-8 takes at most three bytes for each UTF-16 code unit.
-    const out = new Uint8Array(bytes.length + rest.length * 3);
-    out.set(bytes);
-    const { written } = UTF8.encodeInto(rest, out.subarray(bytes.length));
-    return out.subarray(0, bytes.length + written);
+    return Buffer.from(`${text}${rest}\r\n\r\n`);
   }
 }
 
