@@ -1,5 +1,9 @@
 /**
- * npm run bench:bus [-- --count 100000 --rounds 3 --modes raw,raw-ce,sdk-off] [--baseline <dir>]
+ * npm run bench:bus [-- --count 100000 --rounds 3 --modes raw,raw-ce,sdk-off] [--baseline <dir>] [--warmup <n>]
+ *
+ * `--warmup <n>`: every worker, whatever its mode, first publishes n untimed messages to a
+ * subject the consume phase does not read (default 0: the timed messages are the process's
+ * first, JIT warm-up included; the Go client has none).
  *
  * `--baseline <dir>`: another version of `packages/bus` (e.g. `git archive <commit> packages/bus`
  * unpacked inside the repository, so it resolves the same node_modules); its SDK modes run in the
@@ -34,12 +38,14 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     modes: { type: 'string', default: 'raw,raw-ce,sdk-off,sdk-unsampled,sdk-sampled' },
     baseline: { type: 'string' },
+    warmup: { type: 'string', default: '0' },
   },
 });
 const baselineWorker = values.baseline ? resolve(values.baseline, 'bench', 'worker.ts') : undefined;
 if (baselineWorker && !existsSync(baselineWorker)) throw new Error(`--baseline: no ${baselineWorker}`);
 const count = Number(values.count);
 const rounds = Number(values.rounds);
+const warmup = Number(values.warmup);
 const ALL_MODES: readonly Mode[] = ['raw', 'raw-ce', 'sdk-off', 'sdk-unsampled', 'sdk-sampled'];
 const modes = values.modes.split(',').map((m) => m.trim()) as Mode[];
 const unknownModes = modes.filter((m) => !ALL_MODES.includes(m));
@@ -175,6 +181,7 @@ try {
               ...env,
               BENCH_MODE: mode,
               BENCH_COUNT: String(count),
+              BENCH_WARMUP: String(warmup),
               NODE_ENV: 'production',
             },
             maxBuffer: 1 << 20,
@@ -219,7 +226,8 @@ const fmt = (n: number, d = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const lines = [
   `bus benchmark: ${fmt(count)} messages of ~256 B, file storage, explicit acks, ${rounds} rounds (medians), ` +
-    `node ${process.version}, ${cpus().length} cores`,
+    `node ${process.version}, ${cpus().length} cores` +
+    (warmup > 0 ? `, each worker warmed up with ${fmt(warmup)} untimed publishes` : ''),
   '',
   '| mode | publish msg/s | publish p50 ms | publish p99 ms | consume msg/s | peak RSS MiB | publish / raw | consume / raw | publish / raw-ce | consume / raw-ce |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -32,6 +32,13 @@ const count = Number(process.env.BENCH_COUNT ?? 100_000);
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const window = Number(process.env.BENCH_WINDOW ?? 256);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
+/**
+ * `BENCH_WARMUP=<n>`: n messages published before the timed publish, untimed, to a subject the
+ * consume phase does not read, the same way in every mode, so the figures are of a process whose
+ * code the JIT has compiled (as in a service that has been running) rather than of its first
+ * messages. Default 0: the timed messages are the process's first.
+ */
+const warmup = Number(process.env.BENCH_WARMUP ?? 0);
 const prefix = `bench${randomBytes(4).toString('hex')}`;
 /** With `BENCH_PROFILE=<dir>`: a CPU profile of each phase, `<dir>/<mode>-<phase>.cpuprofile`. */
 const profileDir = process.env.BENCH_PROFILE;
@@ -54,15 +61,15 @@ async function phase<T>(name: 'publish' | 'consume', fn: () => Promise<T>): Prom
   }
 }
 
-const Sample = defineEvent({
-  subject: `${prefix}.sample`,
-  schema: z.object({
-    id: z.uuid(),
-    seq: z.number().int().nonnegative(),
-    note: z.string(),
-    at: z.iso.datetime(),
-  }),
+const sampleSchema = z.object({
+  id: z.uuid(),
+  seq: z.number().int().nonnegative(),
+  note: z.string(),
+  at: z.iso.datetime(),
 });
+const Sample = defineEvent({ subject: `${prefix}.sample`, schema: sampleSchema });
+/** Where the warm-up messages go: same stream, a subject the consumer does not read. */
+const Warmup = defineEvent({ subject: `${prefix}.warmup`, schema: sampleSchema });
 const stream = defineStream({ name: prefix.toUpperCase(), subjects: [`${prefix}.>`], storage: 'file' });
 
 /** About 256 bytes of JSON, like a typical event. */
@@ -95,7 +102,8 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 /** Keeps `window` publishes in flight; records each one's latency until its ack. */
-async function publishAll(publishOne: (seq: number) => Promise<unknown>) {
+async function publishAll(publishOne: (seq: number) => Promise<unknown>, n = count) {
+  const count = n;
   const latencies = new Float64Array(count);
   let next = 0;
   const started = performance.now();
@@ -118,18 +126,17 @@ async function runSdk() {
   const bus = await Bus.connect({ name: 'bench', servers: natsUrl, logger: silentLogger });
   await bus.provision([stream]);
   const tracer = trace.getTracer('bench');
-  const publish = await phase('publish', () =>
-    publishAll((seq) =>
-      // Each publish inside a request-like span, as a service would do.
-      tracer.startActiveSpan('request', async (span) => {
-        try {
-          return await bus.publish(Sample, payload(seq));
-        } finally {
-          span.end();
-        }
-      }),
-    ),
-  );
+  const publishTo = (event: typeof Sample) => (seq: number) =>
+    // Each publish inside a request-like span, as a service would do.
+    tracer.startActiveSpan('request', async (span) => {
+      try {
+        return await bus.publish(event, payload(seq));
+      } finally {
+        span.end();
+      }
+    });
+  if (warmup > 0) await publishAll(publishTo(Warmup), warmup);
+  const publish = await phase('publish', () => publishAll(publishTo(Sample)));
   let consumed = 0;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => {
@@ -161,20 +168,20 @@ async function runRaw() {
   await jsm.streams.add(toStreamConfig(stream));
   const js = jetstream(nc);
   const withHeaders = mode === 'raw-ce';
-  const publish = await phase('publish', () =>
-    publishAll((seq) => {
-      const id = randomUUID();
-      if (!withHeaders) return js.publish(Sample.subject, JSON.stringify(payload(seq)), { msgID: id });
-      const h = headers();
-      h.set('ce-specversion', '1.0');
-      h.set('ce-id', id);
-      h.set('ce-source', '/bench');
-      h.set('ce-type', Sample.type);
-      h.set('ce-time', new Date().toISOString());
-      h.set('content-type', 'application/json');
-      return js.publish(Sample.subject, JSON.stringify(payload(seq)), { msgID: id, headers: h });
-    }),
-  );
+  const publishTo = (event: typeof Sample) => (seq: number) => {
+    const id = randomUUID();
+    if (!withHeaders) return js.publish(event.subject, JSON.stringify(payload(seq)), { msgID: id });
+    const h = headers();
+    h.set('ce-specversion', '1.0');
+    h.set('ce-id', id);
+    h.set('ce-source', '/bench');
+    h.set('ce-type', event.type);
+    h.set('ce-time', new Date().toISOString());
+    h.set('content-type', 'application/json');
+    return js.publish(event.subject, JSON.stringify(payload(seq)), { msgID: id, headers: h });
+  };
+  if (warmup > 0) await publishAll(publishTo(Warmup), warmup);
+  const publish = await phase('publish', () => publishAll(publishTo(Sample)));
   await jsm.consumers.add(stream.name, {
     durable_name: 'bench',
     filter_subject: Sample.subject,

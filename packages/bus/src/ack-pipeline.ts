@@ -89,6 +89,73 @@ export function decodeAck(
   return { stream: parsed.stream, seq: parsed.seq, duplicate: parsed.duplicate === true };
 }
 
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const ZERO = 0x30;
+const NINE = 0x39;
+const bytesOf = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const ACK_OPEN = bytesOf('{"stream":"');
+const ACK_SEQ = bytesOf('","seq":');
+const ACK_DUPLICATE = bytesOf(',"duplicate":true}');
+const TEXT = new TextDecoder();
+
+function startsWithAt(data: Uint8Array, at: number, expected: Uint8Array): boolean {
+  if (data.length - at < expected.length) return false;
+  for (let i = 0; i < expected.length; i++) if (data[at + i] !== expected[i]) return false;
+  return true;
+}
+
+/**
+ * The JetStream ack in the exact shape nats-server writes for a stored message,
+ * `{"stream":"<name>","seq":<n>}` or `{"stream":"<name>","seq":<n>,"duplicate":true}`, read
+ * from its bytes; `undefined` for anything else (another field, spaces, escapes, a non-ASCII
+ * name, a number JSON would read differently), which `decodeAck` then reads with `JSON.parse`.
+ * Whatever it answers is what `JSON.parse` would give (property-tested).
+ */
+export function parsePubAck(data: Uint8Array): JetStreamAck | undefined {
+  if (!startsWithAt(data, 0, ACK_OPEN)) return undefined;
+  let i = ACK_OPEN.length;
+  const nameStart = i;
+  for (; i < data.length; i++) {
+    const c = data[i] as number;
+    if (c === QUOTE) break;
+    // Control characters, escapes and anything not ASCII: JSON.parse decides.
+    if (c < 0x20 || c > 0x7e || c === BACKSLASH) return undefined;
+  }
+  if (!startsWithAt(data, i, ACK_SEQ)) return undefined;
+  let stream = '';
+  for (let k = nameStart; k < i; k++) stream += String.fromCharCode(data[k] as number);
+  i += ACK_SEQ.length;
+  const digitsStart = i;
+  let seq = 0;
+  for (; i < data.length; i++) {
+    const c = data[i] as number;
+    if (c < ZERO || c > NINE) break;
+    seq = seq * 10 + (c - ZERO);
+  }
+  const digits = i - digitsStart;
+  // No digits, a leading zero (not JSON), or more digits than a double holds exactly.
+  if (digits === 0 || digits > 15 || (digits > 1 && data[digitsStart] === ZERO)) return undefined;
+  if (i === data.length - 1 && data[i] === 0x7d) return { stream, seq, duplicate: false };
+  if (i + ACK_DUPLICATE.length === data.length && startsWithAt(data, i, ACK_DUPLICATE)) {
+    return { stream, seq, duplicate: true };
+  }
+  return undefined;
+}
+
+/** `decodeAck` on the reply's bytes: the common ack read without decoding text or `JSON.parse`. */
+export function decodeAckBytes(
+  subject: string,
+  headers: MsgHdrs | undefined,
+  data: Uint8Array,
+): JetStreamAck | BusError {
+  if (headers === undefined) {
+    const ack = parsePubAck(data);
+    if (ack !== undefined) return ack;
+  }
+  return decodeAck(subject, headers, data.length === 0 ? '' : TEXT.decode(data));
+}
+
 /**
  * Many JetStream publishes in flight on one connection, the shape of the Go client's async
  * publish: every publish carries a reply subject under one inbox prefix, one subscription
@@ -201,7 +268,7 @@ export class AckPipeline {
     const waiter = this.waiters.get(token);
     if (!waiter) return; // timed out already, or a stray reply
     this.waiters.delete(token);
-    const result = decodeAck(waiter.subject, msg.headers, msg.data.length === 0 ? '' : msg.string());
+    const result = decodeAckBytes(waiter.subject, msg.headers, msg.data);
     if (result instanceof BusError) waiter.reject(result);
     else waiter.resolve(result);
   }

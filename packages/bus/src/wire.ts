@@ -1,5 +1,6 @@
 import {
   canonicalMIMEHeaderKey,
+  type Match,
   type MsgHdrs,
   MsgHdrsImpl,
   headers as natsHeaders,
@@ -109,17 +110,101 @@ export function setHeader(h: MsgHdrs, name: string, value: string): void {
   else h.set(name, value);
 }
 
+/** The header lines every message of one kind carries (specversion, source, type, dataschema, content type), encoded once. */
+interface HeaderTemplate {
+  source: string;
+  dataschema: string | undefined;
+  /** Names and values; each value list is frozen and shared by every message of the kind. */
+  fields: readonly (readonly [name: string, values: readonly string[]])[];
+  /** `NATS/1.0` and the fields' lines, as nats.js's `MsgHdrsImpl.toString` writes them. */
+  text: string;
+}
+
+const HEADER_LINE = 'NATS/1.0';
+/** By type, then source and dataschema (a service publishes a handful of kinds, from one source). */
+const templates = new Map<string, HeaderTemplate[]>();
+let templateCount = 0;
+
+function headerTemplate(source: string, type: string, dataschema: string | undefined): HeaderTemplate {
+  let ofType = templates.get(type);
+  if (ofType !== undefined) {
+    for (const t of ofType) if (t.source === source && t.dataschema === dataschema) return t;
+  }
+  const fields: (readonly [string, readonly string[]])[] = [
+    [CE.specversion, ['1.0']],
+    [CE.source, [repeatedValue(source)]],
+    [CE.type, [repeatedValue(type)]],
+  ];
+  if (dataschema) fields.push([CE.dataschema, [repeatedValue(dataschema)]]);
+  fields.push([CONTENT_TYPE, ['application/json']]);
+  let text = HEADER_LINE;
+  for (const [name, values] of fields) {
+    Object.freeze(values);
+    text += `\r\n${name}: ${values[0]}`;
+  }
+  const template: HeaderTemplate = { source, dataschema, fields, text };
+  if (templateCount < MAX_CHECKED_NAMES) {
+    if (ofType === undefined) {
+      ofType = [];
+      templates.set(type, ofType);
+    }
+    ofType.push(template);
+    templateCount += 1;
+  }
+  return template;
+}
+
+/**
+ * The headers of one published message: nats.js's own `MsgHdrsImpl` (every read and write
+ * behaves as nats.js's), whose `encode` starts from the text of the lines every message of its
+ * kind shares, made once, and writes only the rest (id, time, `Nats-Msg-Id`, trace context,
+ * extra headers); once a shared field is changed, removed or given a second value, it writes
+ * nats.js's `toString`. The bytes are a `Buffer` (UTF-8, as nats.js's `TextEncoder`), which for
+ * a short block comes from Node's pool instead of a backing store of its own.
+ */
+export class PublishHeaders extends MsgHdrsImpl {
+  constructor(private readonly template: HeaderTemplate) {
+    super();
+    // The shared lists are frozen: `append` below copies one before adding to it.
+    for (const [name, values] of template.fields) this.headers.set(name, values as string[]);
+  }
+
+  override append(k: string, v: string, match?: Match): void {
+    for (const [name, values] of this.headers) {
+      if (Object.isFrozen(values)) this.headers.set(name, [...values]);
+    }
+    super.append(k, v, match);
+  }
+
+  override encode(): Uint8Array {
+    const { fields, text } = this.template;
+    if (this._code !== 0 || this.headers.size < fields.length) return Buffer.from(this.toString());
+    let index = 0;
+    let rest = '';
+    for (const [name, values] of this.headers) {
+      if (index < fields.length) {
+        // Still the shared list, in its place: its line is in `text`.
+        if (values !== (fields[index] as readonly [string, readonly string[]])[1]) {
+          return Buffer.from(this.toString());
+        }
+        index += 1;
+        continue;
+      }
+      for (const value of values) rest += `\r\n${name}: ${value}`;
+    }
+    return Buffer.from(`${text}${rest}\r\n\r\n`);
+  }
+}
+
 /** The CloudEvents headers of one message (and `extra`, which may replace them). Throws on a name or value nats.js refuses. */
-export function cloudEventHeaders(attributes: CloudEventAttributes, extra?: Record<string, string>): MsgHdrs {
-  const h = new MsgHdrsImpl();
+export function cloudEventHeaders(
+  attributes: CloudEventAttributes,
+  extra?: Record<string, string>,
+): PublishHeaders {
+  const h = new PublishHeaders(headerTemplate(attributes.source, attributes.type, attributes.dataschema));
   const fields = h.headers;
-  fields.set(CE.specversion, ['1.0']);
   fields.set(CE.id, [MsgHdrsImpl.validHeaderValue(attributes.id)]);
-  fields.set(CE.source, [repeatedValue(attributes.source)]);
-  fields.set(CE.type, [repeatedValue(attributes.type)]);
   fields.set(CE.time, [MsgHdrsImpl.validHeaderValue(attributes.time)]);
-  if (attributes.dataschema) fields.set(CE.dataschema, [repeatedValue(attributes.dataschema)]);
-  fields.set(CONTENT_TYPE, ['application/json']);
   if (extra) for (const [k, v] of Object.entries(extra)) setHeader(h, k, v);
   return h;
 }

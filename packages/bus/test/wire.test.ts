@@ -1,4 +1,5 @@
-import { headers } from '@nats-io/nats-core';
+import { headers, type MsgHdrs } from '@nats-io/nats-core';
+import { MsgHdrsImpl } from '@nats-io/nats-core/internal';
 import { describe, expect, it } from 'vitest';
 import { headerValue, isReservedHeader } from '../src/index.js';
 import { cloudEventHeaders, setHeader } from '../src/wire.js';
@@ -30,7 +31,7 @@ describe('cloudEventHeaders', () => {
     const built = cloudEventHeaders(attributes, { 'x-tenant': ' acme ', 'ce-source': '/other' });
     setHeader(built, 'traceparent', `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`);
     expected.set('traceparent', `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`);
-    const fields = (h: typeof built) => Object.fromEntries(h.keys().map((k) => [k, h.values(k)]));
+    const fields = (h: MsgHdrs) => Object.fromEntries(h.keys().map((k) => [k, h.values(k)]));
     expect(fields(built)).toEqual(fields(expected));
   });
 
@@ -78,5 +79,72 @@ describe('headerValue', () => {
     }
     expect(isReservedHeader('ce-id')).toBe(false);
     expect(isReservedHeader('traceparent')).toBe(false);
+  });
+});
+
+describe('the header block of a published message', () => {
+  const attributes = {
+    id: 'e-1',
+    source: '/svc',
+    type: 'things.happened.v1',
+    time: '2026-12-01T00:00:00.000Z',
+    dataschema: 'urn:demo:schema:things.happened:v1',
+  };
+  /** The bytes nats.js itself writes for the same fields. */
+  const natsEncoding = (h: MsgHdrs) => MsgHdrsImpl.prototype.encode.call(h);
+
+  it('is the block nats.js writes for the same fields, whatever was set, appended or removed (bounded random edits)', () => {
+    let seed = 11;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)] as T;
+    const names = [
+      'ce-source',
+      'ce-type',
+      'ce-specversion',
+      'content-type',
+      'ce-dataschema',
+      'ce-id',
+      'traceparent',
+      'x-tenant',
+      'Nats-Msg-Id',
+    ];
+    const values = ['v', ' padded ', 'é', '😀', '', 'lone \ud800 surrogate'];
+    for (let i = 0; i < 2_000; i++) {
+      const h = cloudEventHeaders(
+        {
+          ...attributes,
+          source: pick(['/svc', '/other']),
+          dataschema: pick([attributes.dataschema, undefined]),
+        },
+        random() < 0.2 ? { [pick(names)]: pick(values) } : undefined,
+      );
+      for (let n = Math.floor(random() * 4); n > 0; n--) {
+        const op = random();
+        if (op < 0.5) setHeader(h, pick(names), pick(values));
+        else if (op < 0.7) h.set(pick(names), pick(values));
+        else if (op < 0.85) h.append(pick(names), pick(values));
+        else h.delete(pick(names));
+      }
+      const encoded = h.encode();
+      const expected = natsEncoding(h);
+      expect([h.toString(), Buffer.from(encoded).equals(Buffer.from(expected))]).toEqual([
+        h.toString(),
+        true,
+      ]);
+      const decoded = MsgHdrsImpl.decode(encoded);
+      expect(decoded.keys()).toEqual(h.keys());
+    }
+  });
+
+  it('shares nothing a message can change with the next one', () => {
+    const first = cloudEventHeaders(attributes);
+    first.append('ce-source', '/second');
+    first.set('ce-type', 'changed');
+    const next = cloudEventHeaders(attributes);
+    expect([next.values('ce-source'), next.get('ce-type')]).toEqual([['/svc'], 'things.happened.v1']);
+    expect(first.values('ce-source')).toEqual(['/svc', '/second']);
   });
 });
