@@ -132,10 +132,12 @@ export function attributeCache<K>(make: (key: K) => Attributes): (key: K) => Att
 export const NOT_RECORDING: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /**
- * Whether `parent` holds a valid span context that is not sampled and not recorded here: a
- * message under it is forwarded, not given a span (see `UnsampledParents`).
+ * Whether a message under `parent` is forwarded, not given a span of its own: the bus forwards
+ * unsampled parents (see `UnsampledParents`) and `parent` holds a valid span context that is not
+ * sampled and not recorded here.
  */
-export function isUnsampledParent(parent: Context): boolean {
+export function forwardsParent(instruments: Instruments, parent: Context): boolean {
+  if (!instruments.forwardUnsampled) return false;
   const span = trace.getSpan(parent);
   if (span === undefined || span.isRecording()) return false;
   const sc = span.spanContext();

@@ -29,8 +29,8 @@ import {
 import {
   ATTR,
   attributeCache,
+  forwardsParent,
   type Instruments,
-  isUnsampledParent,
   MESSAGING_SYSTEM,
   memo,
   NOT_RECORDING,
@@ -169,10 +169,9 @@ export class Publisher {
     const parent = options.parent ?? context.active();
     const attributes = this.attributes(subject);
     // Under an unsampled parent the message is forwarded: no span, the parent's context travels on.
-    const span =
-      this.deps.instruments.forwardUnsampled && isUnsampledParent(parent)
-        ? NOT_RECORDING
-        : tracer.startSpan(this.spanNames(subject), { kind: SpanKind.PRODUCER, attributes }, parent);
+    const span = forwardsParent(this.deps.instruments, parent)
+      ? NOT_RECORDING
+      : tracer.startSpan(this.spanNames(subject), { kind: SpanKind.PRODUCER, attributes }, parent);
     if (span.isRecording()) span.setAttributes({ [ATTR.messageId]: id, [ATTR.bodySize]: body.length });
     const time = options.time instanceof Date ? options.time.toISOString() : (options.time ?? isoNow());
     const headers: MsgHdrs = cloudEventHeaders(

@@ -12,7 +12,7 @@ import {
   type TextMapGetter,
   trace,
 } from '@opentelemetry/api';
-import { ATTR, type Instruments, isUnsampledParent, NOT_RECORDING } from '../instruments.js';
+import { ATTR, forwardsParent, type Instruments, NOT_RECORDING } from '../instruments.js';
 import type { HeaderFields } from './header-fields.js';
 
 /** Trace headers read straight from the message's header fields (decoded only if a propagator asks). */
@@ -49,7 +49,7 @@ export class ProcessTrace {
     message: { readonly eventId: string },
   ) {
     const parent = parentContext(fields);
-    if (instruments.forwardUnsampled && isUnsampledParent(parent)) {
+    if (forwardsParent(instruments, parent)) {
       // Forwarded: no span; the handler runs in the producer's context, so its logs carry the
       // trace and what it publishes continues it (sampled flag off).
       this.span = NOT_RECORDING;
