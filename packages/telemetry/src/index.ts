@@ -1,5 +1,5 @@
 export type { AppAttributes, AppKey } from './app-context.js';
-export { APP_KEYS, annotateActiveSpan, appAttributesOf, withAppContext } from './app-context.js';
+export { APP_KEYS, appAttributesOf, withAppContext } from './app-context.js';
 export type { LogBindings, Logger, LoggerOptions } from './logger.js';
 export { createLogger } from './logger.js';
 export type {

@@ -3,7 +3,8 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CBaggagePropagator } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { annotateActiveSpan, appAttributesOf, withAppContext } from '../src/index.js';
+import { annotateActiveSpan } from '../src/app-context.js';
+import { appAttributesOf, withAppContext } from '../src/index.js';
 
 // A real tracer provider in this process, and the SDK's diagnostics kept: an attribute set on an
 // ended span is what the SDK warns about ("Can not execute the operation on ended Span").

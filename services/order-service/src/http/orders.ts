@@ -1,6 +1,5 @@
 import { fields } from '@demo/contracts';
 import { HttpProblem, input, pageQuery, type Route, route, toPage } from '@demo/http';
-import { annotateActiveSpan } from '@demo/telemetry';
 import { z } from 'zod';
 import type { OrdersRepository } from '../db/orders-repository.js';
 import { IDEMPOTENCY_KEY, requestFingerprint } from '../domain/idempotency.js';
@@ -130,8 +129,6 @@ export function orderRoutes({ orders, saga }: OrderRoutesDeps): Route[] {
             body,
             key === undefined ? undefined : { key, fingerprint: requestFingerprint(body) },
           );
-          // Lets Tempo find the order's trace: `{ span.app.order.id = "<id>" }`.
-          annotateActiveSpan({ 'app.order.id': order.id, 'app.user.id': order.userId });
           return { status: 201, body: toOrderJson(order), headers: { location: `/api/orders/${order.id}` } };
         } catch (error) {
           if (error instanceof IdempotencyKeyReusedError) {
