@@ -21,6 +21,32 @@ export const LOCAL_SERVICE_DATABASES = {
   },
 } as const satisfies Record<string, ServiceDatabase>;
 
+/** How statement builders quote SQL identifiers and literals (a client's `escapeIdentifier`/`escapeLiteral`). */
+export interface SqlQuote {
+  identifier(name: string): string;
+  literal(value: string): string;
+}
+
+/**
+ * Runs `work` on a client connected to `adminUrl` (a superuser's URL), with that client's
+ * quoting; the client ends when `work` settles.
+ */
+export async function withAdminClient<T>(
+  adminUrl: string,
+  work: (client: pg.Client, quote: SqlQuote) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    return await work(client, {
+      identifier: (name) => client.escapeIdentifier(name),
+      literal: (value) => client.escapeLiteral(value),
+    });
+  } finally {
+    await client.end();
+  }
+}
+
 /** The databases every role may reach unless granted: none of the services' own, and not the admin's. */
 const SHARED_DATABASES = ['postgres', 'template1'];
 
@@ -32,7 +58,7 @@ const SHARED_DATABASES = ['postgres', 'template1'];
  */
 export function serviceDatabaseStatements(
   spec: ServiceDatabase,
-  quote: { identifier(name: string): string; literal(value: string): string },
+  quote: SqlQuote,
   exists: { role: boolean; database: boolean },
 ): string[] {
   const role = quote.identifier(spec.role);
@@ -93,13 +119,7 @@ export async function provisionServiceDatabases(
   adminUrl: string,
   specs: readonly ServiceDatabase[],
 ): Promise<string[]> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    const quote = {
-      identifier: (name: string) => client.escapeIdentifier(name),
-      literal: (value: string) => client.escapeLiteral(value),
-    };
+  return withAdminClient(adminUrl, async (client, quote) => {
     await closeSharedDatabases(client);
     const urls: string[] = [];
     for (const spec of specs) {
@@ -114,9 +134,7 @@ export async function provisionServiceDatabases(
       urls.push(withCredentials(withDatabase(adminUrl, spec.database), spec.role, spec.password));
     }
     return urls;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** Drops a service database and then its role (the role must own nothing else). */
@@ -124,26 +142,18 @@ export async function dropServiceDatabase(
   adminUrl: string,
   spec: Omit<ServiceDatabase, 'password'>,
 ): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(`drop database if exists ${client.escapeIdentifier(spec.database)} with (force)`);
-    await client.query(`drop role if exists ${client.escapeIdentifier(spec.role)}`);
-  } finally {
-    await client.end();
-  }
+  await withAdminClient(adminUrl, async (client, quote) => {
+    await client.query(`drop database if exists ${quote.identifier(spec.database)} with (force)`);
+    await client.query(`drop role if exists ${quote.identifier(spec.role)}`);
+  });
 }
 
 /** Creates each database that does not exist yet on the server of `adminUrl` (owned by the admin). */
 export async function createDatabases(adminUrl: string, names: readonly string[]): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
+  await withAdminClient(adminUrl, async (client, quote) => {
     for (const name of names) {
       const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
-      if (exists.rowCount === 0) await client.query(`create database "${name.replace(/"/g, '""')}"`);
+      if (exists.rowCount === 0) await client.query(`create database ${quote.identifier(name)}`);
     }
-  } finally {
-    await client.end();
-  }
+  });
 }

@@ -1,5 +1,4 @@
-import pg from 'pg';
-import { closeSharedDatabases, DatabaseProvisionError } from './databases.js';
+import { closeSharedDatabases, DatabaseProvisionError, type SqlQuote, withAdminClient } from './databases.js';
 import { withoutCredentials } from './urls.js';
 
 /** FerretDB's catalog table of a MongoDB database (one per backend schema). */
@@ -41,7 +40,7 @@ export const LOCAL_SERVICE_MONGODB_USERS = {
 export function ferretDbUserStatements(
   spec: ServiceMongoUser,
   backendDatabase: string,
-  quote: { identifier(name: string): string; literal(value: string): string },
+  quote: SqlQuote,
   exists: boolean,
 ): string[] {
   const role = quote.identifier(spec.user);
@@ -99,13 +98,7 @@ export async function provisionFerretDbUsers(
   backendAdminUrl: string,
   specs: readonly ServiceMongoUser[],
 ): Promise<void> {
-  const client = new pg.Client({ connectionString: backendAdminUrl });
-  await client.connect();
-  try {
-    const quote = {
-      identifier: (name: string) => client.escapeIdentifier(name),
-      literal: (value: string) => client.escapeLiteral(value),
-    };
+  await withAdminClient(backendAdminUrl, async (client, quote) => {
     const backend = (await client.query<{ db: string }>('select current_database() as db')).rows[0]?.db ?? '';
     await closeSharedDatabases(client);
     await client.query(`REVOKE ALL ON DATABASE ${quote.identifier(backend)} FROM PUBLIC`);
@@ -119,9 +112,7 @@ export async function provisionFerretDbUsers(
         throw new DatabaseProvisionError(spec.database, spec.user, error);
       }
     }
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** `MONGODB_SERVICE_USERS` of a stack whose MongoDB holds `LOCAL_SERVICE_MONGODB_USERS`. */
