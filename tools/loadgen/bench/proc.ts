@@ -15,8 +15,9 @@ function statFields(pid: number): string[] | undefined {
 
 /** CPU seconds (user + system) and RSS of one process, from /proc (Linux). */
 export function processSample(pid: number): { cpuSeconds: number; rssMiB: number } {
-  const fields = statFields(pid) ?? [];
-  const ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0); // utime + stime (fields 14 and 15)
+  const fields = statFields(pid);
+  if (fields === undefined) throw new Error(`no process ${pid}`);
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14 and 15)
   const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
   return { cpuSeconds: ticks / TICKS, rssMiB: rssKiB / 1024 };
 }
