@@ -36,6 +36,7 @@ import { loadConfig, parseDuration } from '../src/config.js';
 import { type Report, runLoad } from '../src/loadgen.js';
 import { type HammerRun, hammer } from './hammer.js';
 import { machineCpuSeconds, processSample, treeCpuSeconds } from './proc.js';
+import { counterDelta, perOrderRows, readStorageCounters, type StorageCounters } from './storage-stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -68,6 +69,8 @@ interface StepResult {
   serverCpu: Record<string, number>;
   /** CPU % of the whole machine, all cores (100 × cores is every core busy). */
   machineCpu: number;
+  /** What FerretDB's PostgreSQL did per table over the step and its settle time (FerretDB on PostgreSQL only). */
+  storage?: StorageCounters;
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -177,6 +180,11 @@ try {
   );
   const pgBacklog = async (pool: pg.Pool) =>
     Number((await pool.query('select count(*) as n from outbox where published_at is null')).rows[0]?.n ?? 0);
+  // FerretDB's PostgreSQL, where the documents' rows are read and written (none on SQLite).
+  const backendUrl = stack.servers.find((x) => x.name === 'mongodb')?.extra.backendUrl;
+  const storagePool = backendUrl ? new pg.Pool({ connectionString: backendUrl, max: 1 }) : undefined;
+  if (storagePool) closers.push(() => storagePool.end());
+  const storageCounters = async () => (storagePool ? readStorageCounters(storagePool) : undefined);
   const backlogs = async (): Promise<Record<ServiceName, number>> => ({
     'user-service': await pgBacklog(pools.users),
     'order-service': await mongo.db(orderDb).collection('outbox').countDocuments({}),
@@ -211,6 +219,7 @@ try {
     });
     const serverCpuBefore = serverPids.map((x) => treeCpuSeconds(x.pid));
     const machineBefore = machineCpuSeconds();
+    const storageBefore = await storageCounters();
     const wallBefore = performance.now();
     let sampling = true;
     const sampler = (async () => {
@@ -265,7 +274,9 @@ try {
       ]),
     );
     const machineCpu = ((machineCpuSeconds().busy - machineBefore.busy) / wallSeconds) * 100;
-    results.push({ rate, report, backlogPeak, cpuPercent, rssPeakMiB, serverCpu, machineCpu });
+    const storageAfter = await storageCounters();
+    const storage = storageBefore && storageAfter ? counterDelta(storageBefore, storageAfter) : undefined;
+    results.push({ rate, report, backlogPeak, cpuPercent, rssPeakMiB, serverCpu, machineCpu, storage });
     if (report.orders.errors > 0 || report.saga.pending > 0) {
       for (const name of SERVICES)
         log(`--- ${name}, last output ---\n${services.get(name)?.output().slice(-1500) ?? ''}`);
@@ -311,6 +322,19 @@ const lines = [
           .join(', ')}, machine ${f(r.machineCpu)}`,
     )
     .join('; ')}`,
+  '',
+  ...results.flatMap((r) =>
+    r.storage
+      ? [
+          '',
+          `FerretDB's PostgreSQL at ${r.rate}/s, per order accepted (${r.report.orders.byStatus['201'] ?? 0}), over the step and its settle time; busiest first:`,
+          '',
+          '| database.collection | seq scans | rows read by seq scans | index scans | rows fetched by index | rows written | dead rows at the end |',
+          '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+          ...perOrderRows(r.storage, r.report.orders.byStatus['201'] ?? 0),
+        ]
+      : [],
+  ),
   '',
   `knee (highest rate with POST→terminal p99 < ${KNEE_P99_MS} ms, no error and nothing pending): ${knee > 0 ? `${knee} orders/s` : 'none of the rates'}`,
 ];

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDatabases } from '../databases.js';
+import { provisionFerretDbIdIndexes } from '../ferretdb-id-index.js';
 import { LOCAL_SERVICE_MONGODB_USERS, provisionFerretDbUsers } from '../ferretdb-users.js';
 import { binaries } from '../paths.js';
 import { freePort } from '../ports.js';
@@ -113,6 +114,8 @@ export async function startFerretDb({
     backendUrl.pathname = `/${BACKEND_DATABASE}`;
     // The services' MongoDB users: roles of the backend, each with its own schemas only.
     await provisionFerretDbUsers(backendUrl.toString(), Object.values(LOCAL_SERVICE_MONGODB_USERS));
+    // Lookups by `_id` served by an index, not by reading the whole collection.
+    await provisionFerretDbIdIndexes(backendUrl.toString());
     // No user info: FerretDB then connects as each client's PLAIN credentials, and a client
     // without any is refused (the backend knows no role of the operating system's user name).
     const anonymous = new URL(backendUrl);
