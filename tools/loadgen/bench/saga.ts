@@ -11,9 +11,10 @@
  * req/s against user-service with telemetry on and with OTEL_SDK_DISABLED=true.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   ensureInstalled,
@@ -34,9 +35,17 @@ import { request } from 'undici';
 import { idOf, userBody } from '../src/bodies.js';
 import { loadConfig, parseDuration } from '../src/config.js';
 import { type Report, runLoad } from '../src/loadgen.js';
+import { type CpuProfile, summarizeProfile } from './cpu-profile.js';
 import { type HammerRun, hammer } from './hammer.js';
 import { machineCpuSeconds, processSample, treeCpuSeconds } from './proc.js';
-import { counterDelta, perOrderRows, readStorageCounters, type StorageCounters } from './storage-stats.js';
+import {
+  commandsPerOrder,
+  counterDelta,
+  perOrderRows,
+  readFerretDbCommands,
+  readStorageCounters,
+  type StorageCounters,
+} from './storage-stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,6 +54,10 @@ const { values } = parseArgs({
     settle: { type: 'string', default: '30s' },
     http: { type: 'string', default: '15s' },
     connections: { type: 'string', default: '32' },
+    /** Head sampling of the traces the load starts (`parentbased_traceidratio`); default every trace (the SDK's default). */
+    'trace-ratio': { type: 'string' },
+    /** Every service runs with `--cpu-prof`, its profile written to `<dir>/<service>`; the summary by package goes under the table. */
+    profile: { type: 'string' },
   },
 });
 const rates = values.rates.split(',').map(Number);
@@ -54,6 +67,10 @@ const stepMs = parseDuration(values.step);
 const settleMs = parseDuration(values.settle);
 const httpMs = parseDuration(values.http);
 const connections = Number(values.connections);
+const profileDir = values.profile ? resolve(values.profile) : undefined;
+const traceRatio = values['trace-ratio'] === undefined ? undefined : Number(values['trace-ratio']);
+if (traceRatio !== undefined && !(traceRatio >= 0 && traceRatio <= 1))
+  throw new Error(`--trace-ratio: a number from 0 to 1, got ${values['trace-ratio']}`);
 
 const SERVICES = ['user-service', 'order-service', 'inventory-service'] as const;
 type ServiceName = (typeof SERVICES)[number];
@@ -71,6 +88,8 @@ interface StepResult {
   machineCpu: number;
   /** What FerretDB's PostgreSQL did per table over the step and its settle time (FerretDB on PostgreSQL only). */
   storage?: StorageCounters;
+  /** FerretDB's commands per order accepted, over the step and its settle time. */
+  commands?: string;
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -148,6 +167,9 @@ try {
     OTEL_BLRP_SCHEDULE_DELAY: '1000',
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
+    ...(traceRatio === undefined
+      ? {}
+      : { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(traceRatio) }),
   };
   const env: Record<ServiceName, Record<string, string>> = {
     'user-service': { ...common, DATABASE_URL: dbUrl(databases.users) },
@@ -161,6 +183,10 @@ try {
     },
   };
   for (const name of SERVICES) {
+    if (profileDir) {
+      mkdirSync(join(profileDir, name), { recursive: true });
+      env[name].NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${join(profileDir, name)}`;
+    }
     log(`[bench:saga] starting ${name}`);
     services.set(name, await startService({ name, env: env[name], readyTimeoutMs: 120_000 }));
   }
@@ -185,6 +211,8 @@ try {
   const storagePool = backendUrl ? new pg.Pool({ connectionString: backendUrl, max: 1 }) : undefined;
   if (storagePool) closers.push(() => storagePool.end());
   const storageCounters = async () => (storagePool ? readStorageCounters(storagePool) : undefined);
+  const debugUrl = stack.servers.find((x) => x.name === 'mongodb')?.extra.debugUrl;
+  const ferretDbCommands = async () => (debugUrl ? readFerretDbCommands(debugUrl) : undefined);
   const backlogs = async (): Promise<Record<ServiceName, number>> => ({
     'user-service': await pgBacklog(pools.users),
     'order-service': await mongo.db(orderDb).collection('outbox').countDocuments({}),
@@ -220,6 +248,7 @@ try {
     const serverCpuBefore = serverPids.map((x) => treeCpuSeconds(x.pid));
     const machineBefore = machineCpuSeconds();
     const storageBefore = await storageCounters();
+    const commandsBefore = await ferretDbCommands();
     const wallBefore = performance.now();
     let sampling = true;
     const sampler = (async () => {
@@ -276,7 +305,21 @@ try {
     const machineCpu = ((machineCpuSeconds().busy - machineBefore.busy) / wallSeconds) * 100;
     const storageAfter = await storageCounters();
     const storage = storageBefore && storageAfter ? counterDelta(storageBefore, storageAfter) : undefined;
-    results.push({ rate, report, backlogPeak, cpuPercent, rssPeakMiB, serverCpu, machineCpu, storage });
+    const commandsAfter = await ferretDbCommands();
+    const accepted = report.orders.byStatus['201'] ?? 0;
+    const commands =
+      commandsBefore && commandsAfter ? commandsPerOrder(commandsBefore, commandsAfter, accepted) : undefined;
+    results.push({
+      rate,
+      report,
+      backlogPeak,
+      cpuPercent,
+      rssPeakMiB,
+      serverCpu,
+      machineCpu,
+      storage,
+      commands,
+    });
     if (report.orders.errors > 0 || report.saga.pending > 0) {
       for (const name of SERVICES)
         log(`--- ${name}, last output ---\n${services.get(name)?.output().slice(-1500) ?? ''}`);
@@ -304,7 +347,7 @@ const knee = results
   .reduce((a, b) => Math.max(a, b), 0);
 const lines = [
   `saga benchmark: ${new Date().toISOString()}, node ${process.version}, ${stack?.servers.find((x) => x.name === 'mongodb')?.extra.backend ?? 'MongoDB'}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${f(totalmem() / 2 ** 30)} GiB; ` +
-    `${stepMs / 1000}s a rate, settle up to ${settleMs / 1000}s; load average ${loadAtStart} at the start, ${load()} at the end`,
+    `${stepMs / 1000}s a rate, settle up to ${settleMs / 1000}s; ${traceRatio === undefined ? 'every trace sampled' : `traces sampled at ${traceRatio} (parentbased_traceidratio)`}; load average ${loadAtStart} at the start, ${load()} at the end`,
   '',
   '| orders/s offered | achieved | HTTP p50 ms | HTTP p99 ms | errors | POST→terminal p50 ms | p95 ms | p99 ms | pending after settle | outbox backlog peak (user/order/inventory) | CPU % (user/order/inventory) | peak RSS MiB (user/order/inventory) |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |',
@@ -332,6 +375,12 @@ const lines = [
           '| database.collection | seq scans | rows read by seq scans | index scans | rows fetched by index | rows written | dead rows at the end |',
           '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
           ...perOrderRows(r.storage, r.report.orders.byStatus['201'] ?? 0),
+          ...(r.commands
+            ? [
+                '',
+                `FerretDB commands per order at ${r.rate}/s (the benchmark's own reads included): ${r.commands}`,
+              ]
+            : []),
         ]
       : [],
   ),
@@ -348,5 +397,23 @@ if (httpResult) {
   );
 }
 if (httpError) lines.push('', `GET /api/users/{id} telemetry on/off: not measured (${httpError})`);
+for (const name of profileDir ? SERVICES : []) {
+  const folder = join(profileDir ?? '', name);
+  // The main thread's profile is the largest (the loader-hooks thread writes one too).
+  const file = readdirSync(folder)
+    .filter((n) => n.endsWith('.cpuprofile'))
+    .map((n) => join(folder, n))
+    .sort((a, b) => statSync(b).size - statSync(a).size)[0];
+  if (!file) continue;
+  const s = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, {
+    focus: (pkg) => !pkg.startsWith('('),
+  });
+  lines.push(
+    '',
+    `profile of ${name} (${file}), the whole run: ${f(s.busyMs)} ms busy; self time by package, then the hottest functions:`,
+    ...s.packages.slice(0, 15).map((p) => `  ${f(p.percent, 1).padStart(5)} %  ${p.name}`),
+    ...s.functions.map((p) => `  ${f(p.percent, 1).padStart(5)} %  ${p.name}`),
+  );
+}
 process.stdout.write(`${lines.join('\n')}\n`);
 if (httpError) process.exitCode = 1;

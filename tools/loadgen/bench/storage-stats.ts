@@ -94,3 +94,30 @@ export function perOrderRows(delta: StorageCounters, orders: number): string[] {
         `| ${collectionOf(table)} | ${f(per(c.seqScans))} | ${f(per(c.seqRowsRead))} | ${f(per(c.indexScans))} | ${f(per(c.indexRowsFetched))} | ${f(per(c.inserted + c.updated + c.deleted))} | ${c.dead.toLocaleString('en-US')} |`,
     );
 }
+
+/** FerretDB's count of the commands it was sent, by command name (`ferretdb_client_requests_total` of its debug server). */
+export async function readFerretDbCommands(debugUrl: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${debugUrl}/metrics`)).text();
+  const counts = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('ferretdb_client_requests_total{')) continue;
+    const command = /command="([^"]*)"/.exec(line)?.[1] ?? '?';
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(value)) counts.set(command, (counts.get(command) ?? 0) + value);
+  }
+  return counts;
+}
+
+/** Commands sent between two readings, per order, most frequent first: `insert 2.1, find 1.9, …`. */
+export function commandsPerOrder(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  orders: number,
+): string {
+  return [...after]
+    .map(([command, n]) => [command, (n - (before.get(command) ?? 0)) / Math.max(orders, 1)] as const)
+    .filter(([, n]) => n >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([command, n]) => `${command} ${n.toFixed(1)}`)
+    .join(', ');
+}

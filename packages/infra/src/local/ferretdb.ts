@@ -144,13 +144,16 @@ export async function startFerretDb({
     // SQLite has no users: every client may do everything (documented in the README).
     extra = { backend: 'FerretDB on SQLite' };
   }
+  // Its debug server: Prometheus metrics (commands by name) and Go's pprof, for benchmarks.
+  const debugPort = await freePort();
+  extra.debugUrl = `http://127.0.0.1:${debugPort}/debug`;
   const pid = spawnDaemon(
     binaries().ferretdb,
     [
       ...handler,
       `--listen-addr=127.0.0.1:${port}`,
       `--state-dir=${dir}`,
-      '--debug-addr=127.0.0.1:0',
+      `--debug-addr=127.0.0.1:${debugPort}`,
       '--telemetry=disable',
       '--log-level=WARN',
     ],
