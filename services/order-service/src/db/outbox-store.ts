@@ -1,4 +1,5 @@
 import type { BusLogger, OutboxStore, PendingEvent } from '@demo/bus';
+import { deleteByIds } from './delete-by-ids.js';
 import type { Collections, OutboxEntry, PendingEventDocument } from './schema.js';
 
 export interface MongoOutboxStoreOptions {
@@ -85,7 +86,7 @@ export class MongoOutboxStore implements OutboxStore {
         { eventIds: abandoned },
         'outbox intents whose order write never happened; dropped without publishing',
       );
-      await this.collections.outbox.deleteMany({ _id: { $in: abandoned } });
+      await deleteByIds(this.collections.outbox, abandoned);
     }
     return due.flatMap((intent) => {
       const event = found.get(intent._id);
@@ -96,7 +97,7 @@ export class MongoOutboxStore implements OutboxStore {
   /** Deletes the intents of the published events: by `_id`, from the small collection only. */
   async markPublished(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.collections.outbox.deleteMany({ _id: { $in: [...ids] } });
+    await deleteByIds(this.collections.outbox, ids);
   }
 
   /** Events waiting (the relay's `demo.bus.outbox.backlog` gauge): a count of the small collection, cached. */

@@ -1,5 +1,6 @@
 import type { BusLogger, PendingEvent } from '@demo/bus';
 import { CoalescedWrites } from '@demo/service';
+import { deleteByIds } from './delete-by-ids.js';
 import type { Collections, PendingEventDocument } from './schema.js';
 import { insertUnordered } from './unordered-insert.js';
 
@@ -36,7 +37,7 @@ export class PendingEventsLog {
   /** Drops intents whose order write did not happen (best effort: a leftover is checked later). */
   async forget(ids: readonly string[]): Promise<void> {
     try {
-      await this.collections.outbox.deleteMany({ _id: { $in: [...ids] } });
+      await deleteByIds(this.collections.outbox, ids);
     } catch (error) {
       this.logger.warn(
         { err: error, eventIds: ids },

@@ -1,5 +1,6 @@
 import { CoalescedWrites } from '@demo/service';
 import type { Collection, Db } from 'mongodb';
+import { deleteByIds } from './delete-by-ids.js';
 import { insertUnordered } from './unordered-insert.js';
 
 /**
@@ -25,7 +26,7 @@ export class SagaDeadlines {
     // A deadline already recorded (a retried place) counts as written.
     this.sets = new CoalescedWrites((docs) => insertUnordered(this.deadlines, docs));
     this.clears = new CoalescedWrites(async (ids) => {
-      await this.deadlines.deleteMany({ _id: { $in: ids } });
+      await deleteByIds(this.deadlines, ids);
     });
   }
 
