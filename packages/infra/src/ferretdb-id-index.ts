@@ -1,10 +1,8 @@
 import { type SqlQuote, withAdminClient } from './databases.js';
+import { everyTableStatements, IS_COLLECTION_TABLE } from './ferretdb-tables.js';
 
 /** The event trigger (and its functions) that gives every new collection table its `_id` lookup index. */
 const ID_INDEX_TRIGGER = 'ferretdb_index_id';
-
-/** FerretDB's catalog table of a MongoDB database: not a collection. */
-const CATALOG_TABLE = '_ferretdb_database_metadata';
 
 /**
  * FerretDB 1.x on PostgreSQL keeps a collection as a table with one `jsonb` column, `_jsonb`,
@@ -25,33 +23,15 @@ const CATALOG_TABLE = '_ferretdb_database_metadata';
  * start after this). Idempotent.
  */
 export function ferretDbIdIndexStatements(backendDatabase: string, quote: SqlQuote): string[] {
-  const indexIn = `public.${ID_INDEX_TRIGGER}_in`;
   return [
-    `CREATE OR REPLACE FUNCTION ${indexIn}(collection regclass) RETURNS void LANGUAGE plpgsql AS $fn$
-     BEGIN
-       EXECUTE format(
+    ...everyTableStatements({
+      name: ID_INDEX_TRIGGER,
+      body: `EXECUTE format(
          'CREATE INDEX IF NOT EXISTS %I ON %s USING gin ((_jsonb -> %L)) WITH (fastupdate = off)',
-         'ferretdb_id_gin_' || substr(md5((SELECT relname FROM pg_class WHERE oid = collection)), 1, 16),
-         collection, '_id');
-     END $fn$`,
-    `CREATE OR REPLACE FUNCTION public.${ID_INDEX_TRIGGER}() RETURNS event_trigger
-       LANGUAGE plpgsql AS $fn$
-     BEGIN
-       PERFORM ${indexIn}(d.objid::regclass)
-       FROM pg_event_trigger_ddl_commands() d JOIN pg_class c ON c.oid = d.objid
-       WHERE d.object_type = 'table' AND c.relkind = 'r' AND c.relname <> '${CATALOG_TABLE}'
-         AND EXISTS (SELECT 1 FROM pg_attribute a
-                     WHERE a.attrelid = c.oid AND a.attname = '_jsonb' AND NOT a.attisdropped);
-     END $fn$`,
-    `DROP EVENT TRIGGER IF EXISTS ${ID_INDEX_TRIGGER}`,
-    `CREATE EVENT TRIGGER ${ID_INDEX_TRIGGER} ON ddl_command_end WHEN TAG IN ('CREATE TABLE')
-       EXECUTE FUNCTION public.${ID_INDEX_TRIGGER}()`,
-    `SELECT ${indexIn}(c.oid::regclass)
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'r' AND c.relname <> '${CATALOG_TABLE}'
-        AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'public')
-        AND EXISTS (SELECT 1 FROM pg_attribute a
-                    WHERE a.attrelid = c.oid AND a.attname = '_jsonb' AND NOT a.attisdropped)`,
+         'ferretdb_id_gin_' || substr(md5((SELECT relname FROM pg_class WHERE oid = tbl)), 1, 16),
+         tbl, '_id');`,
+      tables: IS_COLLECTION_TABLE,
+    }),
     `ALTER DATABASE ${quote.identifier(backendDatabase)} SET plan_cache_mode = force_custom_plan`,
   ];
 }

@@ -1,8 +1,6 @@
 import { closeSharedDatabases, DatabaseProvisionError, type SqlQuote, withAdminClient } from './databases.js';
+import { CATALOG_TABLE, everyTableStatements } from './ferretdb-tables.js';
 import { withoutCredentials } from './urls.js';
-
-/** FerretDB's catalog table of a MongoDB database (one per backend schema). */
-const CATALOG_TABLE = '_ferretdb_database_metadata';
 
 /** The event trigger (and its function) that makes every new catalog readable by every role. */
 const CATALOG_TRIGGER = 'ferretdb_share_catalog';
@@ -64,28 +62,14 @@ export function ferretDbUserStatements(
  * an event trigger, on every one made later. Idempotent.
  */
 export function shareFerretDbCatalogsStatements(): string[] {
-  const share = `public.${CATALOG_TRIGGER}_in`;
-  return [
-    `CREATE OR REPLACE FUNCTION ${share}(catalog regclass) RETURNS void LANGUAGE plpgsql AS $fn$
-     BEGIN
-       EXECUTE format('GRANT USAGE ON SCHEMA %I TO PUBLIC',
+  return everyTableStatements({
+    name: CATALOG_TRIGGER,
+    body: `EXECUTE format('GRANT USAGE ON SCHEMA %I TO PUBLIC',
          (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE c.oid = catalog));
-       EXECUTE format('GRANT SELECT ON %s TO PUBLIC', catalog);
-     END $fn$`,
-    `CREATE OR REPLACE FUNCTION public.${CATALOG_TRIGGER}() RETURNS event_trigger
-       LANGUAGE plpgsql AS $fn$
-     BEGIN
-       PERFORM ${share}(d.objid::regclass)
-       FROM pg_event_trigger_ddl_commands() d JOIN pg_class c ON c.oid = d.objid
-       WHERE d.object_type = 'table' AND c.relname = '${CATALOG_TABLE}';
-     END $fn$`,
-    `DROP EVENT TRIGGER IF EXISTS ${CATALOG_TRIGGER}`,
-    `CREATE EVENT TRIGGER ${CATALOG_TRIGGER} ON ddl_command_end WHEN TAG IN ('CREATE TABLE')
-       EXECUTE FUNCTION public.${CATALOG_TRIGGER}()`,
-    `SELECT ${share}(c.oid::regclass) FROM pg_class c
-     WHERE c.relname = '${CATALOG_TABLE}' AND c.relkind = 'r'`,
-  ];
+          WHERE c.oid = tbl));
+       EXECUTE format('GRANT SELECT ON %s TO PUBLIC', tbl);`,
+    tables: `c.relname = '${CATALOG_TABLE}'`,
+  });
 }
 
 /**

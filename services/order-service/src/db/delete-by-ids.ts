@@ -1,4 +1,5 @@
-import { type Collection, type Document, MongoServerError } from 'mongodb';
+import type { Collection, Document } from 'mongodb';
+import { throwWriteErrors } from './unordered-insert.js';
 
 /**
  * Deletes the documents with these `_id`s: one unordered `delete` command with a statement per
@@ -17,11 +18,5 @@ export async function deleteByIds<T extends Document>(
     deletes: ids.map((id) => ({ q: { _id: id }, limit: 1 })),
     ordered: false,
   });
-  const failed = (reply.writeErrors ?? []) as Array<{ code?: number; errmsg?: string }>;
-  const first = failed[0];
-  if (first !== undefined)
-    throw new MongoServerError({
-      message: `${collection.collectionName}: ${failed.length} of ${ids.length} deletes failed: ${first.errmsg ?? 'write error'}`,
-      code: first.code ?? 0,
-    });
+  throwWriteErrors(collection.collectionName, reply, ids.length, 'deletes');
 }

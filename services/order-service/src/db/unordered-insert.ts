@@ -25,13 +25,31 @@ export async function insertUnordered<T extends Document>(
     documents: [...docs],
     ordered: false,
   });
-  const failed = ((reply.writeErrors ?? []) as Array<{ code?: number; errmsg?: string }>).filter(
-    (e) => e.code !== DUPLICATE_KEY,
-  );
+  throwWriteErrors(collection.collectionName, reply, docs.length, 'inserts', (e) => e.code !== DUPLICATE_KEY);
+}
+
+/** A statement's failure in the reply of a raw write command. */
+interface WriteError {
+  code?: number;
+  errmsg?: string;
+}
+
+/**
+ * Throws the first of the reply's write errors that `counts` (all by default) as the server's
+ * error, with how many of the command's `total` statements (`what`: `inserts`, `deletes`) failed.
+ */
+export function throwWriteErrors(
+  collectionName: string,
+  reply: Document,
+  total: number,
+  what: string,
+  counts: (error: WriteError) => boolean = () => true,
+): void {
+  const failed = ((reply.writeErrors ?? []) as WriteError[]).filter(counts);
   const first = failed[0];
   if (first !== undefined)
     throw new MongoServerError({
-      message: `${collection.collectionName}: ${failed.length} of ${docs.length} inserts failed: ${first.errmsg ?? 'write error'}`,
+      message: `${collectionName}: ${failed.length} of ${total} ${what} failed: ${first.errmsg ?? 'write error'}`,
       code: first.code ?? 0,
     });
 }
